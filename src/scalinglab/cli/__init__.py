@@ -1,0 +1,61 @@
+"""The ``scalinglab`` command line: a thin layer over the library.
+
+Each subcommand lives in its own module of this package and is registered in
+:data:`COMMANDS`. Invalid input (a :class:`~scalinglab.exceptions.ConfigError` or a click
+usage error) prints one ``Error: ...`` line naming the parameter and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from ..exceptions import ConfigError
+
+# name -> "module:attribute" of a click command, imported only when used.
+COMMANDS = {
+    "simulate": "scalinglab.cli.simulate:simulate",
+    "demo": "scalinglab.cli.demo:demo",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports each subcommand's module only when it is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="scalinglab")
+def cli() -> None:
+    """scalinglab: the solvable model of neural scaling laws (Maloney, Roberts, Sully 2022)."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI, turning bad input into a one-line error and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="scalinglab", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        sys.exit(stop.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.UsageError as err:
+        click.echo(f"Error: {err.format_message()}", err=True)
+        sys.exit(2)
+    except ConfigError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(2)
+    except click.ClickException as err:
+        click.echo(f"Error: {err.format_message()}", err=True)
+        sys.exit(err.exit_code)

@@ -1,0 +1,82 @@
+"""Options shared by the ``simulate`` and ``theory`` commands (the paper's vocabulary).
+
+``--N``, ``--T`` and ``--ridge`` take comma-separated lists: the command runs their grid.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from .._validation import parse_list
+from ..model import DataModel
+
+
+def model_options(func: Callable) -> Callable:
+    """Attach the data-model and grid options to a click command."""
+    options = [
+        click.option("--M", "M", type=int, default=2000, show_default=True, help="Latent dimension M."),
+        click.option("--alpha", type=float, default=1.0, show_default=True,
+                     help="Spectral exponent: lambda_J = lambda_plus * J^-(1+alpha)."),
+        click.option("--N", "N", default="100,400", show_default=True,
+                     help="Number(s) of random features, comma-separated."),
+        click.option("--T", "T", default="400,100", show_default=True,
+                     help="Number(s) of training samples, comma-separated."),
+        click.option("--ridge", default="0", show_default=True,
+                     help="Ridge(s) gamma >= 0 (un-normalised, spec §4), comma-separated."),
+        click.option("--noise", type=float, default=0.0, show_default=True,
+                     help="Label-noise standard deviation sigma_eps."),
+        click.option("--sigma-w", "sigma_w", type=float, default=1.0, show_default=True,
+                     help="Teacher scale: w_J ~ N(0, sigma_w^2/M)."),
+        click.option("--sigma-u", "sigma_u", type=float, default=1.0, show_default=True,
+                     help="Feature scale: U_iJ ~ N(0, sigma_u^2/M)."),
+        click.option("--lambda-plus", "lambda_plus", type=float, default=1.0, show_default=True,
+                     help="Largest latent eigenvalue lambda_plus."),
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON list of records."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_model(M: int, alpha: float, noise: float, sigma_w: float, sigma_u: float,
+                lambda_plus: float) -> DataModel:  # fmt: skip
+    """The validated :class:`DataModel` of the command's options."""
+    return DataModel(M=M, alpha=alpha, lambda_plus=lambda_plus, sigma_w=sigma_w,
+                     sigma_u=sigma_u, noise=noise)  # fmt: skip
+
+
+def parse_grid(N: str, T: str, ridge: str) -> tuple[list[int], list[int], list[float]]:
+    """Parse the comma-separated ``--N``, ``--T`` and ``--ridge`` lists."""
+    return parse_list("N", N, int), parse_list("T", T, int), parse_list("ridge", ridge, float)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def echo_records(records: Sequence[dict[str, Any]], as_json: bool, columns: Sequence[str]) -> None:
+    """Print records as JSON (one list) or as a readable rich table of ``columns``."""
+    if as_json:
+        safe = [{k: _json_safe(v) for k, v in rec.items()} for rec in records]
+        click.echo(json.dumps(safe, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in columns:
+        table.add_column(col, justify="right")
+    for rec in records:
+        row = []
+        for col in columns:
+            value = rec.get(col)
+            row.append(f"{value:.6g}" if isinstance(value, float) else str(value))
+        table.add_row(*row)
+    Console().print(table)

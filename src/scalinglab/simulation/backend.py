@@ -1,0 +1,92 @@
+"""Array backends for the simulation kernel: NumPy (default) and PyTorch (optional).
+
+The kernel (:mod:`.accumulate`, :mod:`.ridge_loss`) is written once against the Python array
+API (via ``array-api-compat``); a backend only creates arrays, draws random numbers and moves
+results back to NumPy. Random numbers always come from an explicit
+:class:`numpy.random.SeedSequence`:
+
+* ``numpy`` backend: ``numpy.random.Generator(PCG64)`` per latent block (see :mod:`scalinglab._rng`).
+* ``torch`` backend on the CPU: the same NumPy draws, copied into torch tensors, so that NumPy
+  and torch results agree to rounding on the same draws.
+* ``torch`` backend on CUDA: ``torch.Generator`` on the device, seeded from the block's
+  SeedSequence (reproducible for a given seed and device; different numbers than NumPy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from .._validation import check_choice
+from ..exceptions import ConfigError
+
+BACKENDS = ("numpy", "torch")
+DTYPES = ("float64", "float32")
+
+
+class Backend:
+    """Array creation, random draws and transfers for one (library, device, dtype)."""
+
+    def __init__(self, name: str = "numpy", device: str = "cpu", dtype: str = "float64") -> None:
+        self.name = check_choice("backend", name, BACKENDS)
+        self.dtype_name = check_choice("dtype", dtype, DTYPES)
+        if self.name == "numpy":
+            self.device = check_choice("device", device, ("cpu",))
+            self._dtype = np.dtype(self.dtype_name)
+            self.xp = array_namespace(np.empty(0))
+        else:
+            try:
+                import torch
+            except ImportError:  # pragma: no cover - depends on the environment
+                raise ConfigError(
+                    "The 'backend' parameter 'torch' needs PyTorch: pip install 'scalinglab[gpu]'."
+                ) from None
+            self.device = check_choice("device", device, ("cpu", "cuda"))
+            if self.device == "cuda" and not torch.cuda.is_available():
+                raise ConfigError(
+                    "The 'device' parameter must name an available device. Got 'cuda' instead "
+                    "(no CUDA device is visible to PyTorch)."
+                )
+            self._torch = torch
+            self._dtype = getattr(torch, self.dtype_name)
+            self.xp = array_namespace(torch.empty(0))
+
+    # -------------------------------------------------------------- creation / transfer
+    def zeros(self, shape: tuple[int, ...]) -> Any:
+        if self.name == "numpy":
+            return np.zeros(shape, dtype=self._dtype)
+        return self._torch.zeros(shape, dtype=self._dtype, device=self.device)
+
+    def asarray(self, values: np.ndarray) -> Any:
+        """A NumPy array as a backend array of the backend's dtype and device."""
+        values = np.asarray(values)
+        if self.name == "numpy":
+            return values.astype(self._dtype, copy=False)
+        return self._torch.as_tensor(values, dtype=self._dtype, device=self.device)
+
+    def to_numpy(self, values: Any) -> np.ndarray:
+        """A backend array as a float64 NumPy array."""
+        if self.name == "numpy":
+            return np.asarray(values, dtype=np.float64)
+        return values.detach().to("cpu", dtype=self._torch.float64).numpy()
+
+    # --------------------------------------------------------------------- random draws
+    def standard_normal(self, seq: np.random.SeedSequence, shape: tuple[int, int]) -> Any:
+        """Standard normals of ``shape`` from the block sequence ``seq`` (C order: the first
+        rows do not depend on how many rows are drawn)."""
+        if self.name == "torch" and self.device != "cpu":
+            gen = self._torch.Generator(device=self.device)
+            gen.manual_seed(int(seq.generate_state(1, np.uint64)[0] & ((1 << 63) - 1)))
+            return self._torch.randn(shape, generator=gen, dtype=self._dtype, device=self.device)
+        draws = np.random.default_rng(seq).standard_normal(shape)
+        return self.asarray(draws)
+
+    def synchronize(self) -> None:
+        """Wait for queued device work (for honest timings)."""
+        if self.name == "torch" and self.device == "cuda":
+            self._torch.cuda.synchronize()
+
+    def __repr__(self) -> str:
+        return f"Backend({self.name!r}, device={self.device!r}, dtype={self.dtype_name!r})"

@@ -1,0 +1,156 @@
+"""Exact test and training loss of ridge regression for many ridges from one eigendecomposition.
+
+Implements spec §5.1. With ``H = (FᵀF + γI)⁻¹Fᵀ`` the population test loss, averaged
+analytically over the teacher ``w ~ N(0, Ω)`` and the label noise ``ε ~ N(0, σ_ε²)``, is::
+
+    L = ½ [ s_ω − 2 tr(H Bᵀ) + tr(S H K_ω Hᵀ) + σ_ε² tr(S H Hᵀ) ]
+
+where ``S`` is the feature second moment (``C = UΛUᵀ`` for linear features) and ``B`` the
+feature-teacher cross moment (``B_ω`` for linear features). One symmetric eigendecomposition of
+the smaller Gram matrix serves every ridge:
+
+* primal (N ≤ T): ``FᵀF = V diag(s) Vᵀ``; with ``a = diag(Vᵀ Fᵀ Bᵀ V)``, ``S' = VᵀSV``,
+  ``Q = Vᵀ Fᵀ K_ω F V`` and ``d_k = 1/(s_k + γ)``:
+  ``L = ½[s_ω − 2 Σ d_k a_k + Σ_kl S'_kl d_l Q_lk d_k + σ_ε² Σ_k S'_kk s_k d_k²]``;
+* dual (T < N): ``FFᵀ = Y diag(s) Yᵀ``, ``H = FᵀY D Yᵀ``; with ``a = diag(Yᵀ Bᵀ Fᵀ Y)``,
+  ``P = Yᵀ F S Fᵀ Y`` and ``K' = Yᵀ K_ω Y``:
+  ``L = ½[s_ω − 2 Σ d_k a_k + Σ_kl P_kl d_l K'_lk d_k + σ_ε² Σ_k P_kk d_k²]``.
+
+Directions with ``s_k`` at or below the rank cut-off ``max(N, T)·ε_mach·max(s)`` are null
+directions of F: H has no component there for *any* γ ≥ 0, so ``d_k = 0`` exactly. This makes
+γ = 0 the exact minimum-norm / least-squares limit (pseudo-inverse), continuous in γ → 0⁺.
+
+The training loss ``½ (1/T) E‖F θ − y‖²`` with ``E[y yᵀ] = K_ω + σ_ε² I`` uses the same
+eigenbasis: the residual operator ``I − F H`` has eigenvalue ``f_k = γ/(s_k + γ)`` on the k-th
+direction of F's column space (1 on null directions and on the orthogonal complement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from .accumulate import InstanceSums
+
+
+@dataclass
+class RidgeLosses:
+    """Losses for every ridge of one (N, T) point and one draw (NumPy float64 arrays)."""
+
+    loss: np.ndarray
+    train_loss: np.ndarray
+    resolution: np.ndarray
+    instance_loss: np.ndarray | None
+    rank: int
+
+
+def _inverse_factors(xp: Any, s: Any, ridges: np.ndarray, cutoff: float) -> tuple[Any, Any]:
+    """``d[r, k] = 1/(s_k + γ_r)`` on kept directions (0 on null ones) and ``f = γ d`` (1 on null)."""
+    keep = s > cutoff
+    s_kept = xp.where(keep, s, xp.ones_like(s))
+    gam = xp.asarray(ridges, dtype=s.dtype, device=getattr(s, "device", None))[:, None]
+    d = xp.where(keep[None, :], 1.0 / (s_kept[None, :] + gam), xp.zeros_like(s)[None, :])
+    f = xp.where(keep[None, :], gam * d, xp.ones_like(d))
+    return d, f
+
+
+def ridge_losses(
+    F: Any,
+    S: Any,
+    B: Any,
+    K: Any,
+    signal: float,
+    noise: float,
+    ridges: np.ndarray,
+    instance: InstanceSums | None = None,
+    path: str | None = None,
+) -> RidgeLosses:
+    """Test loss, training loss (and the per-instance loss) for each ridge (spec §5.1).
+
+    Parameters
+    ----------
+    F : (T, N) training features.
+    S : (N, N) feature second moment (``C = UΛUᵀ`` for linear features).
+    B : (N, T) cross moment with the teacher (``B_ω = UΛΩXᵀ`` for linear features).
+    K : (T, T) ``X Ω Xᵀ``.
+    signal : ``s_ω = Σ ω_J λ_J``.
+    noise : label-noise standard deviation σ_ε.
+    ridges : (R,) ridges γ ≥ 0.
+    instance : sums for one fixed teacher/noise draw, for the per-instance loss.
+    path : ``"primal"``, ``"dual"`` or None (the cheaper one: primal when N ≤ T).
+    """
+    xp = array_namespace(F)
+    T, N = F.shape
+    ridges = np.asarray(ridges, dtype=np.float64)
+    var = float(noise) ** 2
+    primal = (N <= T) if path is None else (path == "primal")
+    gram = F.T @ F if primal else F @ F.T
+    s, V = xp.linalg.eigh(gram)
+    eps = float(xp.finfo(F.dtype).eps)
+    cutoff = max(N, T) * eps * max(float(s[-1]), 0.0)
+    d, f = _inverse_factors(xp, s, ridges, cutoff)
+    s_pos = xp.where(s > cutoff, s, xp.zeros_like(s))
+    trK = float(xp.sum(xp.linalg.diagonal(K)))
+
+    if primal:
+        FV = F @ V  # (T, N): F v_k = sqrt(s_k) y_k
+        a = xp.sum(FV * (B.T @ V), axis=0)  # a_k = v_kᵀ Fᵀ Bᵀ v_k
+        Sp = V.T @ (S @ V)
+        Q = FV.T @ (K @ FV)
+        quad_matrix = Sp * Q.T
+        noise_diag = xp.linalg.diagonal(Sp) * s_pos
+        # training: 2T·train = tr(K) + σ²T − Σ_k (1 − f_k²) Q'_kk / s_k, Q' = Q + σ² diag(s)
+        q_over_s = (xp.linalg.diagonal(Q) + var * s_pos) / xp.where(s > cutoff, s, xp.ones_like(s))
+        q_over_s = xp.where(s > cutoff, q_over_s, xp.zeros_like(s))
+        train2T = trK + var * T - xp.sum((1.0 - f * f) * q_over_s[None, :], axis=1)
+    else:
+        FtY = F.T @ V  # (N, T)
+        a = xp.sum((B @ V) * FtY, axis=0)  # a_k = (B y_k)·(Fᵀ y_k)
+        P = FtY.T @ (S @ FtY)
+        Kp = V.T @ (K @ V)
+        quad_matrix = P * Kp.T
+        noise_diag = xp.linalg.diagonal(P)
+        # training: 2T·train = Σ_k f_k² (K'_kk + σ²)
+        train2T = xp.sum((f * f) * (xp.linalg.diagonal(Kp) + var)[None, :], axis=1)
+
+    linear = d @ a
+    quadratic = xp.sum((d @ quad_matrix) * d, axis=1)
+    noise_term = var * ((d * d) @ noise_diag)
+    raw = signal - 2.0 * linear + quadratic + noise_term
+    # Rounding floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (spec §5.1, §8.1).
+    resolution = 64.0 * eps * (abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic))
+    loss = 0.5 * xp.clip(raw, min=0.0)
+    train = 0.5 * xp.clip(train2T, min=0.0) / T
+
+    inst_loss = None
+    if instance is not None:
+        if primal:
+            g = FV.T @ instance.y  # Vᵀ Fᵀ y
+            c = V.T @ instance.ULw  # Vᵀ U Λ w
+            Cq = Sp
+        else:
+            g = V.T @ instance.y  # Yᵀ y
+            c = FtY.T @ instance.ULw  # Yᵀ F U Λ w
+            Cq = P
+        coef = d * g[None, :]  # θ in the eigenbasis, one row per ridge
+        inst = instance.wLw - 2.0 * (coef @ c) + xp.sum((coef @ Cq) * coef, axis=1)
+        inst_loss = 0.5 * np.clip(_np(inst), 0.0, None)
+
+    return RidgeLosses(
+        loss=_np(loss),
+        train_loss=_np(train),
+        resolution=0.5 * _np(resolution),
+        instance_loss=inst_loss,
+        rank=int(xp.sum(xp.astype(s > cutoff, xp.int64))),
+    )
+
+
+def _np(values: Any) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values.astype(np.float64, copy=False)
+    if hasattr(values, "detach"):
+        return values.detach().to("cpu").double().numpy()
+    return np.asarray(values, dtype=np.float64)
