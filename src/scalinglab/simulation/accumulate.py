@@ -29,7 +29,7 @@ from .backend import Backend
 STREAM_W = 3  # teacher weights of the per-instance loss
 STREAM_EPS = 4  # label noise of the per-instance loss
 
-DEFAULT_CHUNK_ELEMENTS = 1 << 23  # about 64 MB of float64 per drawn chunk
+DEFAULT_CHUNK_ELEMENTS = 1 << 24  # about 128 MB of float64 per drawn chunk of X and U
 
 
 @dataclass
@@ -83,16 +83,29 @@ def default_chunk(N: int, T: int) -> int:
 
 
 def _draw_chunk(
-    backend: Backend, seq: np.random.SeedSequence, stream: int, rows: int, start: int, stop: int
-) -> Any:
-    """Standard normals for latent columns [start, stop) of one stream, block by block."""
-    xp = backend.xp
-    parts = []
-    for block in range(start // DRAW_BLOCK, (stop + DRAW_BLOCK - 1) // DRAW_BLOCK):
-        lo = block * DRAW_BLOCK
-        width = min(DRAW_BLOCK, stop - lo)
-        parts.append(backend.standard_normal(child(seq, stream, block), (rows, width)))
-    return parts[0] if len(parts) == 1 else xp.concat(parts, axis=1)
+    backend: Backend,
+    seq: np.random.SeedSequence,
+    stream: int,
+    start: int,
+    out: Any,
+    scratch: np.ndarray,
+) -> None:
+    """Fill ``out`` (rows x width) with the standard normals of latent columns
+    [start, start + width) of one stream, block by block (``start`` is block-aligned)."""
+    width = out.shape[1]
+    for offset in range(0, width, DRAW_BLOCK):
+        cols = min(DRAW_BLOCK, width - offset)
+        block = (start + offset) // DRAW_BLOCK
+        backend.fill_standard_normal(
+            child(seq, stream, block), out[:, offset : offset + cols], scratch
+        )
+
+
+def _draw(backend: Backend, seq: np.random.SeedSequence, stream: int, rows: int, M: int) -> Any:
+    """All M latent columns of one stream (small sizes: tests, brute force, instances)."""
+    out = backend.zeros((rows, M))
+    _draw_chunk(backend, seq, stream, 0, out, np.empty(rows * DRAW_BLOCK))
+    return out
 
 
 def accumulate(
@@ -137,30 +150,43 @@ def accumulate(
         y = backend.zeros((T,))
         ULw = backend.zeros((N,))
         wLw = 0.0
+    # Reused buffers: the drawn chunk of X and U, and U Λ^{1/2} (fresh allocations of this
+    # size would cost page faults comparable to the random draws themselves).
+    width = min(chunk, M)
+    X_buf = backend.zeros((T, width))
+    U_buf = backend.zeros((N, width))
+    UL_buf = backend.zeros((N, width))
+    scratch = np.empty(max(N, T) * DRAW_BLOCK)
 
     for start in range(0, M, chunk):
         stop = min(M, start + chunk)
+        cols = stop - start
+        X, U, UL = X_buf[:, :cols], U_buf[:, :cols], UL_buf[:, :cols]
         lam = model.eigenvalues(start, stop)
         omega = model.teacher_variances(start, stop)
         signal += float(lam @ omega)
         sqrt_lam = backend.asarray(np.sqrt(lam))
-        X = _draw_chunk(backend, seq, STREAM_X, T, start, stop) * sqrt_lam
-        U = _draw_chunk(backend, seq, STREAM_U, N, start, stop) * scale_u
+        _draw_chunk(backend, seq, STREAM_X, start, X, scratch)
+        _draw_chunk(backend, seq, STREAM_U, start, U, scratch)
+        X *= sqrt_lam
+        U *= scale_u
         F += X @ U.T
-        UL = U * sqrt_lam  # U Λ^{1/2}
+        UL[...] = U
+        UL *= sqrt_lam  # U Λ^{1/2}
         C += UL @ UL.T  # a transposed pair: BLAS syrk
         if model.isotropic:
             K += float(omega[0]) * (X @ X.T)
-            B += float(omega[0]) * ((UL * sqrt_lam) @ X.T)
+            UL *= sqrt_lam  # now U Λ
+            B += float(omega[0]) * (UL @ X.T)
         else:
-            sqrt_om = backend.asarray(np.sqrt(omega))
-            Xo = X * sqrt_om
+            Xo = X * backend.asarray(np.sqrt(omega))
             K += Xo @ Xo.T
-            B += (UL * (sqrt_lam * backend.asarray(omega))) @ X.T
+            UL *= sqrt_lam * backend.asarray(omega)  # now U Λ Ω
+            B += UL @ X.T
         if instance:
-            w = _draw_chunk(backend, seq, STREAM_W, 1, start, stop)[0] * backend.asarray(
-                np.sqrt(omega)
-            )
+            w = backend.zeros((1, cols))
+            _draw_chunk(backend, seq, STREAM_W, start, w, scratch)
+            w = w[0] * backend.asarray(np.sqrt(omega))
             y += X @ w
             Lw = backend.asarray(lam) * w
             ULw += U @ Lw
@@ -175,14 +201,14 @@ def accumulate(
 def draw_latent(model: DataModel, seq: np.random.SeedSequence, N: int, T: int) -> tuple:
     """The full ``(X, U)`` of one seed as NumPy arrays (small M only: for tests and brute force)."""
     backend = Backend()
-    X = _draw_chunk(backend, seq, STREAM_X, T, 0, model.M) * np.sqrt(model.eigenvalues())
-    U = _draw_chunk(backend, seq, STREAM_U, N, 0, model.M) * np.sqrt(model.feature_scale)
+    X = _draw(backend, seq, STREAM_X, T, model.M) * np.sqrt(model.eigenvalues())
+    U = _draw(backend, seq, STREAM_U, N, model.M) * np.sqrt(model.feature_scale)
     return X, U
 
 
 def draw_instance(model: DataModel, seq: np.random.SeedSequence, T: int) -> tuple:
     """The teacher ``w`` (M) and noise ``ε`` (T) of one seed's per-instance loss (NumPy)."""
     backend = Backend()
-    w = _draw_chunk(backend, seq, STREAM_W, 1, 0, model.M)[0] * np.sqrt(model.teacher_variances())
+    w = _draw(backend, seq, STREAM_W, 1, model.M)[0] * np.sqrt(model.teacher_variances())
     eps = backend.standard_normal(child(seq, STREAM_EPS, 0), (T, 1))[:, 0] * model.noise
     return w, eps

@@ -83,6 +83,19 @@ class Backend:
         draws = np.random.default_rng(seq).standard_normal(shape)
         return self.asarray(draws)
 
+    def fill_standard_normal(self, seq: np.random.SeedSequence, out: Any, scratch: Any) -> None:
+        """Write the draws of :meth:`standard_normal` for ``out.shape`` into ``out``.
+
+        ``scratch`` is a reusable contiguous NumPy float64 array of at least ``out.size``
+        numbers: drawing into reused memory avoids page faults on fresh allocations.
+        """
+        if self.name == "torch" and self.device != "cpu":
+            out[...] = self.standard_normal(seq, tuple(out.shape))
+            return
+        block = scratch[: out.shape[0] * out.shape[1]].reshape(out.shape)
+        np.random.default_rng(seq).standard_normal(out=block)
+        out[...] = block if self.name == "numpy" else self._torch.from_numpy(block)
+
     def synchronize(self) -> None:
         """Wait for queued device work (for honest timings)."""
         if self.name == "torch" and self.device == "cuda":

@@ -1,0 +1,162 @@
+"""The streaming exact loss against independent brute-force computations (spec §5, §10 D12–D13)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _helpers.brute_force import brute_force_loss, brute_force_train_loss, ridge_operator
+
+from scalinglab import DataModel
+from scalinglab._rng import spawn_seeds
+from scalinglab.simulation import (
+    accumulate,
+    draw_instance,
+    draw_latent,
+    ridge_losses,
+    simulate,
+)
+
+RIDGES = [0.0, 1e-6, 1e-3, 0.1, 3.0]
+
+MODELS = {
+    "isotropic": DataModel(M=70, alpha=1.0, noise=0.05),
+    "anisotropic": DataModel(
+        M=70,
+        alpha=0.5,
+        noise=0.1,
+        sigma_u=1.7,
+        teacher_power=np.arange(1, 71, dtype=float) ** -0.5 / 70,
+    ),
+    "spectrum": DataModel(M=70, spectrum=np.linspace(2.0, 0.01, 70), sigma_w=0.7, noise=0.02),
+}
+
+
+# (N, T): primal, dual, rank-deficient primal (M < N <= T) and dual (M < T < N).
+SIZES = [(20, 45), (45, 20), (90, 120), (120, 90)]
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize(("N", "T"), SIZES)
+def test_loss_matches_explicit_latent_matrices(name, N, T):
+    model = MODELS[name]
+    result = simulate(model, N=N, T=T, ridge=RIDGES, seeds=2, seed=3)
+    for s, seq in enumerate(spawn_seeds(3, 2)):
+        X, U = draw_latent(model, seq, N, T)
+        lam, omega = model.eigenvalues(), model.teacher_variances()
+        for k, ridge in enumerate(RIDGES):
+            want = brute_force_loss(X, U, lam, omega, model.noise, ridge)
+            train = brute_force_train_loss(X, U, omega, model.noise, ridge)
+            # Same draws, two algebraically equal float64 evaluations: agreement to ~1e-13;
+            # 1e-10 leaves room for the conditioning of FᵀF (cond ~ 1e5 here). Where N, T > M
+            # the signal part is exactly 0 and both sides carry the rounding floor of the
+            # cancelling sum (spec §5.1), which the result reports as its resolution.
+            floor = 2 * result.resolution[s, 0, 0, k]
+            assert result.loss[s, 0, 0, k] == pytest.approx(want, rel=1e-10, abs=floor)
+            assert result.train_loss[s, 0, 0, k] == pytest.approx(train, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize(("N", "T"), [(30, 60), (60, 30)])
+def test_instance_loss_matches_explicit_teacher_and_sampled_test_set(N, T):
+    model = DataModel(M=50, alpha=1.0, noise=0.1)
+    result = simulate(model, N=N, T=T, ridge=[0.0, 1e-2], seeds=1, seed=11, instance=True)
+    seq = spawn_seeds(11, 1)[0]
+    X, U = draw_latent(model, seq, N, T)
+    w, eps = draw_instance(model, seq, T)
+    lam = model.eigenvalues()
+    rng = np.random.default_rng(12345)
+    x_test = rng.standard_normal((100_000, model.M)) * np.sqrt(lam)
+    for k, ridge in enumerate([0.0, 1e-2]):
+        theta = ridge_operator(X @ U.T, ridge) @ (X @ w + eps)
+        beta = U.T @ theta
+        exact = 0.5 * (beta - w) @ (lam * (beta - w))
+        assert result.instance_loss[0, 0, 0, k] == pytest.approx(exact, rel=1e-10)
+        sq = 0.5 * (x_test @ (beta - w)) ** 2
+        sem = sq.std(ddof=1) / np.sqrt(sq.size)
+        # A sampled test set of 1e5 points: agreement within 4 standard errors.
+        assert abs(sq.mean() - exact) < 4 * sem
+
+
+def test_analytic_average_matches_many_teacher_draws():
+    """The loss averaged analytically over (w, ε) equals the mean of per-instance losses."""
+    model = DataModel(M=40, alpha=1.0, noise=0.2)
+    seq = spawn_seeds(5, 1)[0]
+    N, T, ridge = 15, 30, 1e-2
+    X, U = draw_latent(model, seq, N, T)
+    F = X @ U.T
+    H = ridge_operator(F, ridge)
+    rng = np.random.default_rng(0)
+    lam = model.eigenvalues()
+    draws = 20_000
+    w = rng.standard_normal((draws, model.M)) * np.sqrt(model.teacher_variances())
+    eps = rng.standard_normal((draws, T)) * model.noise
+    beta = (w @ X.T + eps) @ H.T @ U  # (draws, M)
+    per = 0.5 * np.sum((beta - w) ** 2 * lam, axis=1)
+    exact = simulate(model, N=N, T=T, ridge=ridge, seed=5).loss[0, 0, 0, 0]
+    assert abs(per.mean() - exact) < 4 * per.std(ddof=1) / np.sqrt(draws)
+
+
+@pytest.mark.parametrize(("N", "T", "M"), [(40, 90, 300), (90, 40, 300), (90, 120, 60)])
+def test_primal_and_dual_paths_agree(N, T, M):
+    model = DataModel(M=M, alpha=1.0, noise=0.05)
+    stats = accumulate(model, spawn_seeds(0, 1)[0], N, T, instance=True)
+    args = (stats.F, stats.C, stats.B, stats.K, stats.signal, model.noise, np.array(RIDGES))
+    primal = ridge_losses(*args, instance=stats.instance, path="primal")
+    dual = ridge_losses(*args, instance=stats.instance, path="dual")
+    # Spec §10 D13: both evaluation paths agree to 1e-9 on the same draws.
+    np.testing.assert_allclose(primal.loss, dual.loss, rtol=1e-9)
+    np.testing.assert_allclose(primal.train_loss, dual.train_loss, rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(primal.instance_loss, dual.instance_loss, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("N", "T"), [(100, 400), (400, 100), (150, 220)])
+def test_ridge_to_zero_converges_to_ridgeless_path(N, T):
+    model = DataModel(M=300, alpha=1.0, noise=0.01)
+    ridges = [0.0, 1e-12, 1e-10, 1e-8]
+    loss = simulate(model, N=N, T=T, ridge=ridges, seeds=1, seed=2).loss[0, 0, 0]
+    gaps = np.abs(loss[1:] / loss[0] - 1)
+    # The loss is smooth in γ on (0, ∞) with a finite limit at γ = 0⁺ (spec §8 table 9.8):
+    # the gap shrinks with γ and is negligible at γ = 1e-12.
+    assert gaps[0] < 1e-6
+    assert gaps[0] <= gaps[1] <= gaps[2] + 1e-12
+
+
+def test_same_seed_is_bit_identical_and_chunking_only_reorders_sums():
+    model = DataModel(M=1300, alpha=0.5, noise=0.1)
+    kwargs = dict(N=[60, 120], T=[80, 150], ridge=[0.0, 1e-3], seeds=2, seed=9)
+    a = simulate(model, **kwargs)
+    b = simulate(model, **kwargs)
+    assert np.array_equal(a.loss, b.loss) and np.array_equal(a.train_loss, b.train_loss)
+    for chunk in (256, 768, 4096):
+        c = simulate(model, chunk=chunk, **kwargs)
+        # Different chunk sizes only change the summation order of the latent sums.
+        np.testing.assert_allclose(c.loss, a.loss, rtol=1e-12)
+    other = simulate(model, **{**kwargs, "seed": 10})
+    assert not np.allclose(other.loss, a.loss)
+
+
+def test_grid_points_equal_single_point_runs_with_shared_draws():
+    model = DataModel(M=600, alpha=1.0, noise=0.05)
+    grid = simulate(model, N=[50, 200], T=[80, 300], ridge=[0.0, 1e-2], seeds=2, seed=4)
+    for i, n in enumerate([50, 200]):
+        for j, t in enumerate([80, 300]):
+            single = simulate(model, N=n, T=t, ridge=[0.0, 1e-2], seeds=2, seed=4)
+            # The first rows of a larger draw are the same numbers: only BLAS blocking differs.
+            np.testing.assert_allclose(grid.loss[:, i, j], single.loss[:, 0, 0], rtol=1e-11)
+
+
+def test_independent_draws_differ_per_point_but_are_reproducible():
+    model = DataModel(M=400, alpha=1.0)
+    kwargs = dict(N=[50, 60], T=[100], ridge=[1e-3], seeds=2, seed=1, shared_draws=False)
+    a, b = simulate(model, **kwargs), simulate(model, **kwargs)
+    assert np.array_equal(a.loss, b.loss)
+    shared = simulate(model, **{**kwargs, "shared_draws": True})
+    assert not np.allclose(a.loss[:, 0], shared.loss[:, 0])
+
+
+def test_plateau_zero_loss_is_reported_at_the_rounding_floor():
+    """N, T > M without noise: the exact loss is 0; the cancelling sum is clipped and flagged."""
+    model = DataModel(M=60, alpha=1.0)
+    with pytest.warns(UserWarning, match="rounding floor"):
+        result = simulate(model, N=80, T=100, ridge=0.0, seeds=1)
+    assert result.loss[0, 0, 0, 0] <= result.resolution[0, 0, 0, 0]
+    assert result.resolution[0, 0, 0, 0] < 1e-12 * model.signal_variance()
