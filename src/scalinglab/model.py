@@ -66,7 +66,8 @@ class DataModel:
         else:
             put(self, "M", check_int("M", self.M, low=1))
             put(self, "alpha", check_float("alpha", self.alpha, 0.0, low_open=True))
-            put(self, "lambda_plus", check_float("lambda_plus", self.lambda_plus, 0.0, low_open=True))
+            lambda_plus = check_float("lambda_plus", self.lambda_plus, 0.0, low_open=True)
+            put(self, "lambda_plus", lambda_plus)
         put(self, "sigma_w", check_float("sigma_w", self.sigma_w, 0.0))
         put(self, "sigma_u", check_float("sigma_u", self.sigma_u, 0.0, low_open=True))
         put(self, "noise", check_float("noise", self.noise, 0.0))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _helpers.brute_force import brute_force_loss, brute_force_train_loss, ridge_operator
 
 from scalinglab import DataModel
 from scalinglab._rng import spawn_seeds
@@ -15,6 +14,8 @@ from scalinglab.simulation import (
     ridge_losses,
     simulate,
 )
+
+from _helpers.brute_force import brute_force_loss, brute_force_train_loss, ridge_operator
 
 RIDGES = [0.0, 1e-6, 1e-3, 0.1, 3.0]
 
@@ -159,4 +160,5 @@ def test_plateau_zero_loss_is_reported_at_the_rounding_floor():
     with pytest.warns(UserWarning, match="rounding floor"):
         result = simulate(model, N=80, T=100, ridge=0.0, seeds=1)
     assert result.loss[0, 0, 0, 0] <= result.resolution[0, 0, 0, 0]
-    assert result.resolution[0, 0, 0, 0] < 1e-12 * model.signal_variance()
+    # The floor is a rounding-level fraction of the signal scale s_ω.
+    assert result.resolution[0, 0, 0, 0] < 1e-11 * model.signal_variance()

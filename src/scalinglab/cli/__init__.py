@@ -16,8 +16,14 @@ from ..exceptions import ConfigError
 
 # name -> "module:attribute" of a click command, imported only when used.
 COMMANDS = {
+    "dimension": "scalinglab.cli.dimension:dimension",
+    "predict": "scalinglab.cli.predict:predict",
+    "fit": "scalinglab.cli.fit:fit",
     "simulate": "scalinglab.cli.simulate:simulate",
     "demo": "scalinglab.cli.demo:demo",
+    "sweep": "scalinglab.cli.sweep:sweep",
+    "theory": "scalinglab.cli.theory:theory",
+    "spectrum": "scalinglab.cli.spectrum:spectrum",
 }
 
 

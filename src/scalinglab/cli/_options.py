@@ -19,7 +19,8 @@ from ..model import DataModel
 def model_options(func: Callable) -> Callable:
     """Attach the data-model and grid options to a click command."""
     options = [
-        click.option("--M", "M", type=int, default=2000, show_default=True, help="Latent dimension M."),
+        click.option("--M", "M", type=int, default=2000, show_default=True,
+                     help="Latent dimension M."),
         click.option("--alpha", type=float, default=1.0, show_default=True,
                      help="Spectral exponent: lambda_J = lambda_plus * J^-(1+alpha)."),
         click.option("--N", "N", default="100,400", show_default=True,
@@ -79,4 +80,5 @@ def echo_records(records: Sequence[dict[str, Any]], as_json: bool, columns: Sequ
             value = rec.get(col)
             row.append(f"{value:.6g}" if isinstance(value, float) else str(value))
         table.add_row(*row)
-    Console().print(table)
+    # Wide enough for every column even when the output is not a terminal (rich defaults to 80).
+    Console(width=max(80, 14 * len(columns))).print(table)

@@ -23,12 +23,16 @@ COLUMNS = ("N", "T", "ridge", "loss_mean", "loss_sem", "train_loss_mean", "seeds
     help="Draw (U, X) afresh for every grid point instead of sharing one draw per seed.",
 )
 @click.option("--instance", is_flag=True, help="Also report the loss of one fixed teacher draw.")
+@click.option("--activation", default="linear", show_default=True,
+              help="Feature map sigma(Ux + b): linear|relu|erf|tanh|quadratic.")  # fmt: skip
+@click.option("--sigma-b", "sigma_b", type=float, default=0.0, show_default=True,
+              help="Bias scale: b_i ~ N(0, sigma_b^2) (0: no bias).")  # fmt: skip
 @click.option("--backend", default="numpy", show_default=True, help="Array backend: numpy|torch.")
 @click.option("--device", default="cpu", show_default=True, help="Device: cpu|cuda (torch only).")
 @click.option("--dtype", default="float64", show_default=True, help="Precision: float64|float32.")
 def simulate(
     M, alpha, N, T, ridge, noise, sigma_w, sigma_u, lambda_plus, as_json,
-    seeds, seed, independent_draws, instance, backend, device, dtype,
+    seeds, seed, independent_draws, instance, activation, sigma_b, backend, device, dtype,
 ) -> None:  # fmt: skip
     """Simulate random-feature ridge regression with the exact population test loss."""
     model = build_model(M, alpha, noise, sigma_w, sigma_u, lambda_plus)
@@ -36,7 +40,8 @@ def simulate(
     with progress_bar("simulating", enabled=sys.stderr.isatty()) as update:
         result = run_simulation(
             model, Ns, Ts, ridges, seeds=seeds, seed=seed, shared_draws=not independent_draws,
-            instance=instance, backend=backend, device=device, dtype=dtype, progress=update,
+            instance=instance, activation=activation, sigma_b=sigma_b, backend=backend,
+            device=device, dtype=dtype, progress=update,
         )  # fmt: skip
     columns = COLUMNS + (("instance_loss_mean",) if instance else ())
     echo_records(result.records(), as_json, columns)

@@ -1,15 +1,17 @@
 """Array backends for the simulation kernel: NumPy (default) and PyTorch (optional).
 
-The kernel (:mod:`.accumulate`, :mod:`.ridge_loss`) is written once against the Python array
-API (via ``array-api-compat``); a backend only creates arrays, draws random numbers and moves
-results back to NumPy. Random numbers always come from an explicit
+The kernel (:mod:`.accumulate`, :mod:`.ridge_loss`) is written once against the Python
+array API (via ``array-api-compat``); a backend only creates arrays, draws random numbers
+and moves results back to NumPy. Random numbers always come from an explicit
 :class:`numpy.random.SeedSequence`:
 
-* ``numpy`` backend: ``numpy.random.Generator(PCG64)`` per latent block (see :mod:`scalinglab._rng`).
+* ``numpy`` backend: ``numpy.random.Generator(PCG64)`` per latent block (:mod:`scalinglab._rng`).
 * ``torch`` backend on the CPU: the same NumPy draws, copied into torch tensors, so that NumPy
   and torch results agree to rounding on the same draws.
 * ``torch`` backend on CUDA: ``torch.Generator`` on the device, seeded from the block's
   SeedSequence (reproducible for a given seed and device; different numbers than NumPy).
+  ``draws="numpy"`` moves NumPy's draws to the device instead, so that CUDA and CPU results can
+  be compared on the same draws.
 """
 
 from __future__ import annotations
@@ -24,12 +26,19 @@ from ..exceptions import ConfigError
 
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float64", "float32")
+DRAWS = ("numpy", "device")
 
 
 class Backend:
     """Array creation, random draws and transfers for one (library, device, dtype)."""
 
-    def __init__(self, name: str = "numpy", device: str = "cpu", dtype: str = "float64") -> None:
+    def __init__(
+        self,
+        name: str = "numpy",
+        device: str = "cpu",
+        dtype: str = "float64",
+        draws: str | None = None,
+    ) -> None:
         self.name = check_choice("backend", name, BACKENDS)
         self.dtype_name = check_choice("dtype", dtype, DTYPES)
         if self.name == "numpy":
@@ -52,6 +61,10 @@ class Backend:
             self._torch = torch
             self._dtype = getattr(torch, self.dtype_name)
             self.xp = array_namespace(torch.empty(0))
+        default = "device" if self.device == "cuda" else "numpy"
+        self.draws = check_choice("draws", default if draws is None else draws, DRAWS)
+        if self.draws == "device" and self.name == "numpy":
+            self.draws = "numpy"
 
     # -------------------------------------------------------------- creation / transfer
     def zeros(self, shape: tuple[int, ...]) -> Any:
@@ -76,7 +89,7 @@ class Backend:
     def standard_normal(self, seq: np.random.SeedSequence, shape: tuple[int, int]) -> Any:
         """Standard normals of ``shape`` from the block sequence ``seq`` (C order: the first
         rows do not depend on how many rows are drawn)."""
-        if self.name == "torch" and self.device != "cpu":
+        if self.draws == "device":
             gen = self._torch.Generator(device=self.device)
             gen.manual_seed(int(seq.generate_state(1, np.uint64)[0] & ((1 << 63) - 1)))
             return self._torch.randn(shape, generator=gen, dtype=self._dtype, device=self.device)
@@ -89,12 +102,12 @@ class Backend:
         ``scratch`` is a reusable contiguous NumPy float64 array of at least ``out.size``
         numbers: drawing into reused memory avoids page faults on fresh allocations.
         """
-        if self.name == "torch" and self.device != "cpu":
+        if self.draws == "device":
             out[...] = self.standard_normal(seq, tuple(out.shape))
             return
         block = scratch[: out.shape[0] * out.shape[1]].reshape(out.shape)
         np.random.default_rng(seq).standard_normal(out=block)
-        out[...] = block if self.name == "numpy" else self._torch.from_numpy(block)
+        out[...] = block if self.name == "numpy" else self._torch.from_numpy(block).to(out.device)
 
     def synchronize(self) -> None:
         """Wait for queued device work (for honest timings)."""
@@ -102,4 +115,7 @@ class Backend:
             self._torch.cuda.synchronize()
 
     def __repr__(self) -> str:
-        return f"Backend({self.name!r}, device={self.device!r}, dtype={self.dtype_name!r})"
+        return (
+            f"Backend({self.name!r}, device={self.device!r}, dtype={self.dtype_name!r}, "
+            f"draws={self.draws!r})"
+        )

@@ -42,13 +42,14 @@ class RidgeLosses:
 
     loss: np.ndarray
     train_loss: np.ndarray
-    resolution: np.ndarray
+    resolution: np.ndarray  # rounding floor of each loss
+    condition: np.ndarray  # (max(s) + γ)/(min kept s + γ): the ill-conditioning of each solve
     instance_loss: np.ndarray | None
     rank: int
 
 
 def _inverse_factors(xp: Any, s: Any, ridges: np.ndarray, cutoff: float) -> tuple[Any, Any]:
-    """``d[r, k] = 1/(s_k + γ_r)`` on kept directions (0 on null ones) and ``f = γ d`` (1 on null)."""
+    """``d[r, k] = 1/(s_k + γ_r)`` on kept directions (0 on null ones); ``f = γ d`` (1 on null)."""
     keep = s > cutoff
     s_kept = xp.where(keep, s, xp.ones_like(s))
     gam = xp.asarray(ridges, dtype=s.dtype, device=getattr(s, "device", None))[:, None]
@@ -67,6 +68,7 @@ def ridge_losses(
     ridges: np.ndarray,
     instance: InstanceSums | None = None,
     path: str | None = None,
+    input_eps: float | None = None,
 ) -> RidgeLosses:
     """Test loss, training loss (and the per-instance loss) for each ridge (spec §5.1).
 
@@ -81,16 +83,36 @@ def ridge_losses(
     ridges : (R,) ridges γ ≥ 0.
     instance : sums for one fixed teacher/noise draw, for the per-instance loss.
     path : ``"primal"``, ``"dual"`` or None (the cheaper one: primal when N ≤ T).
+    input_eps : machine epsilon of the accumulated inputs when they were summed in a lower
+        precision than the arrays given here (float32 accumulation, float64 solve); sets
+        the rank cut-off and the reported resolution.
     """
     xp = array_namespace(F)
     T, N = F.shape
+    if F.dtype == xp.float32:  # float32 accumulation: solve in float64, track the input error
+        input_eps = float(xp.finfo(xp.float32).eps)
+        F, S, B, K = (xp.astype(a, xp.float64) for a in (F, S, B, K))
+        if instance is not None:
+            instance = InstanceSums(
+                y=xp.astype(instance.y, xp.float64),
+                ULw=xp.astype(instance.ULw, xp.float64),
+                wLw=instance.wLw,
+            )
     ridges = np.asarray(ridges, dtype=np.float64)
     var = float(noise) ** 2
     primal = (N <= T) if path is None else (path == "primal")
     gram = F.T @ F if primal else F @ F.T
     s, V = xp.linalg.eigh(gram)
     eps = float(xp.finfo(F.dtype).eps)
-    cutoff = max(N, T) * eps * max(float(s[-1]), 0.0)
+    # Null directions of F show up as eigenvalues of order ε·max(s) from the Gram product
+    # (ε_in²·max(s) when F itself carries relative errors ε_in from a float32 accumulation).
+    noise_floor = eps if input_eps is None else max(eps, input_eps**2)
+    cutoff = max(N, T) * noise_floor * max(float(s[-1]), 0.0)
+    s_max = max(float(s[-1]), 0.0)
+    kept = s[s > cutoff]
+    s_min = float(kept[0]) if kept.shape[0] else 0.0
+    condition = (s_max + ridges) / np.maximum(s_min + ridges, np.finfo(np.float64).tiny)
+    eps_in = eps if input_eps is None else input_eps
     d, f = _inverse_factors(xp, s, ridges, cutoff)
     s_pos = xp.where(s > cutoff, s, xp.zeros_like(s))
     trK = float(xp.sum(xp.linalg.diagonal(K)))
@@ -121,7 +143,13 @@ def ridge_losses(
     noise_term = var * ((d * d) @ noise_diag)
     raw = signal - 2.0 * linear + quadratic + noise_term
     # Rounding floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (spec §5.1, §8.1).
-    resolution = 64.0 * eps * (abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic))
+    # Precision floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (spec §5.1, §8.1):
+    # rounding of the sum itself (64 ε), plus input errors ε_in in F amplified by √cond
+    # (relative to F's smallest kept singular value). Calibrated against float64 on the same
+    # draws (float32 accumulation, benchmarks/bench_float32_accuracy.py): an upper bound.
+    terms = abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic) + noise_term
+    cond = xp.asarray(condition, dtype=terms.dtype, device=getattr(terms, "device", None))
+    resolution = terms * (64.0 * eps + 8.0 * eps_in * xp.sqrt(cond))
     loss = 0.5 * xp.clip(raw, min=0.0)
     train = 0.5 * xp.clip(train2T, min=0.0) / T
 
@@ -144,7 +172,8 @@ def ridge_losses(
         train_loss=_np(train),
         resolution=0.5 * _np(resolution),
         instance_loss=inst_loss,
-        rank=int(xp.sum(xp.astype(s > cutoff, xp.int64))),
+        rank=int(kept.shape[0]),
+        condition=condition,
     )
 
 

@@ -46,7 +46,8 @@ def _ridges(values: float | Sequence[float] | str) -> np.ndarray:
 
 def _point_losses(stats: LatentStatistics, model: DataModel, ridges: np.ndarray, features):
     F, S, B = features.statistics(stats)
-    return ridge_losses(F, S, B, stats.K, stats.signal, model.noise, ridges, stats.instance)
+    inst = features.instance(stats)
+    return ridge_losses(F, S, B, stats.K, stats.signal, model.noise, ridges, inst)
 
 
 def simulate(
@@ -56,8 +57,9 @@ def simulate(
     ridge: float | Sequence[float] | str = 0.0,
     *,
     seeds: int = 1,
-    seed: int = 0,
-    activation: str = "linear",
+    seed: int | np.random.SeedSequence = 0,
+    activation: str | Callable = "linear",
+    sigma_b: float = 0.0,
     shared_draws: bool = True,
     instance: bool = False,
     backend: str | Backend = "numpy",
@@ -78,10 +80,14 @@ def simulate(
         Ridges γ ≥ 0 (spec §4 convention); γ = 0 is the exact min-norm / least-squares limit.
     seeds : int
         Number of independent draws of (U, X) to average over.
-    seed : int
-        Base seed; simulation seed i uses ``SeedSequence(seed)`` child i.
-    activation : str
-        Feature map (see :mod:`.features`); ``linear`` is the MRS solvable case.
+    seed : int or numpy.random.SeedSequence
+        Base seed; simulation seed i uses ``SeedSequence(seed)`` child i (an existing
+        SeedSequence is used as the root itself, e.g. a sweep task's own child sequence).
+    activation : str or callable
+        Feature map ``σ(Ux + b)`` (see :mod:`.features`): ``linear`` (the MRS solvable case),
+        ``relu``, ``erf``, ``tanh``, ``quadratic`` or an elementwise NumPy function.
+    sigma_b : float
+        Standard deviation of the per-feature biases ``b_i`` (0: no bias).
     shared_draws : bool
         Reuse one draw for the whole (N, T) grid of a seed (default) or draw per point.
     instance : bool
@@ -101,8 +107,9 @@ def simulate(
         raise ConfigError(f"The 'model' parameter must be a DataModel. Got {model!r} instead.")
     Ns, Ts, ridges = _sizes("N", N), _sizes("T", T), _ridges(ridge)
     seeds = check_int("seeds", seeds, low=1)
-    seed = check_int("seed", seed, low=0)
-    features = feature_map(activation)
+    if not isinstance(seed, np.random.SeedSequence):
+        seed = check_int("seed", seed, low=0)
+    features = feature_map(activation, sigma_b)
     be = backend if isinstance(backend, Backend) else Backend(backend, device, dtype)
     if chunk is not None:
         chunk = check_int("chunk", chunk, low=1)
@@ -123,7 +130,10 @@ def simulate(
     for s, seq in enumerate(seqs):
         shared = None
         if shared_draws:
-            shared = accumulate(model, seq, N_max, T_max, backend=be, chunk=chunk, instance=instance)
+            shared = accumulate(
+                model, seq, N_max, T_max, backend=be, chunk=chunk, instance=instance
+            )
+            prepared = features.prepare(seq, N_max, be)
             done += 1
             if progress:
                 progress(done, total)
@@ -136,10 +146,11 @@ def simulate(
                     stats = accumulate(
                         model, point_seq, int(n), int(t), backend=be, chunk=chunk, instance=instance
                     )
+                    prepared = features.prepare(point_seq, int(n), be)
                     done += 1
                     if progress:
                         progress(done, total)
-                out = _point_losses(stats, model, ridges, features)
+                out = _point_losses(stats, model, ridges, prepared)
                 loss[s, i, j] = out.loss
                 train[s, i, j] = out.train_loss
                 resolution[s, i, j] = out.resolution
@@ -167,15 +178,27 @@ def simulate(
 
 
 def _warn_if_unresolved(result: SimulationResult) -> None:
-    """Warn when a mean loss is within 10x of the rounding floor (spec §5.1 cancellation)."""
+    """Warn where the precision floor exceeds 1% of a mean loss (spec §5.1 and §8.1).
+
+    In float64 this happens only where the terms of the exact loss cancel completely (N, T ≥ M
+    without noise, where the true loss is 0); with float32 accumulation the floor grows with the
+    conditioning of the features, and the warning marks where float32 is not trustworthy.
+    """
     floor = result.resolution.max(axis=0)
-    low = result.loss_mean <= 10.0 * floor
-    if np.any(low):
-        i, j, k = (int(x[0]) for x in np.nonzero(low))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(result.loss_mean > 0, floor / result.loss_mean, np.inf)
+    bad = relative > 1e-2
+    if np.any(bad):
+        i, j, k = np.unravel_index(int(np.argmax(np.where(bad, relative, -1.0))), relative.shape)
+        hint = (
+            "use dtype='float64'"
+            if result.dtype == "float32"
+            else "the true loss may be 0, e.g. N, T >= M without noise"
+        )
         warnings.warn(
-            f"The loss at N = {result.N[i]}, T = {result.T[j]}, ridge = {result.ridge[k]:g} is at "
-            f"the {result.dtype} rounding floor ({floor[i, j, k]:.2e}): the terms of the exact "
-            "loss cancel (e.g. N, T >= M without noise, where the true loss is 0).",
+            f"{int(bad.sum())} loss value(s) are limited by {result.dtype} precision; worst at "
+            f"N = {result.N[i]}, T = {result.T[j]}, ridge = {result.ridge[k]:g}: rounding floor "
+            f"{floor[i, j, k]:.2e} against a loss of {result.loss_mean[i, j, k]:.2e} ({hint}).",
             NumericalWarning,
             stacklevel=3,
         )

@@ -1,0 +1,120 @@
+"""``scalinglab theory``: the deterministic-equivalent loss on an (N, T, ridge) grid (spec §6)."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from ..theory import optimal_ridge, predict
+from ..theory.regimes import REGIMES
+from ._options import build_model, echo_records, model_options, parse_grid
+
+COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
+
+
+@click.command()
+@model_options
+@click.option(
+    "--optimal-ridge",
+    "with_optimal",
+    is_flag=True,
+    help="Also report the optimal ridge gamma*(N, T) (ridge_opt) and the loss there.",
+)
+@click.option(
+    "--regime",
+    "with_regime",
+    is_flag=True,
+    help="Show the asymptotic regime of each point (always present in --json).",
+)
+@click.option(
+    "--activation",
+    default="linear",
+    show_default=True,
+    help="Feature map: linear (exact DE) or relu|erf|tanh|quadratic (spec §6.8).",
+)
+@click.option(
+    "--method",
+    default="conditional",
+    show_default=True,
+    help="Nonlinear theory: conditional (DE on the exact feature covariance, "
+    "default) | kernel (kernel-spectrum reduction) | naive (mu-linearisation, "
+    "known to fail).",
+)
+@click.option(
+    "--sigma-b",
+    "sigma_b",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Bias scale of nonlinear features.",
+)
+@click.option(
+    "--draws", type=int, default=None, help="Draws of U averaged (nonlinear; default 4, kernel 1)."
+)
+@click.option(
+    "--bank",
+    type=int,
+    default=None,
+    help="Bank size of --method kernel (default max(6000, 4 max N)).",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the draws of U (nonlinear)."
+)
+def theory(
+    M, alpha, N, T, ridge, noise, sigma_w, sigma_u, lambda_plus, as_json, with_optimal,
+    with_regime, activation, method, sigma_b, draws, bank, seed,
+) -> None:  # fmt: skip
+    """Deterministic-equivalent test loss, bias/variance and training loss (no sampling)."""
+    model = build_model(M, alpha, noise, sigma_w, sigma_u, lambda_plus)
+    Ns, Ts, ridges = parse_grid(N, T, ridge)
+    if activation != "linear" or sigma_b != 0.0:
+        _nonlinear(model, Ns, Ts, ridges, activation, method, sigma_b, draws, bank, seed,
+                   as_json, with_optimal)  # fmt: skip
+        return
+    n, t, r = np.meshgrid(Ns, Ts, ridges, indexing="ij")
+    result = predict(model, n, t, r)
+    opt = optimal_ridge(model, n, t) if with_optimal else None
+    base = model.describe()
+    records = []
+    for idx in np.ndindex(n.shape):
+        rec = dict(base)
+        rec.update(N=int(n[idx]), T=int(t[idx]), ridge=float(r[idx]))
+        for key in ("loss", "bias", "variance", "train_loss"):
+            rec[key] = float(getattr(result, key)[idx])
+        rec["activation"], rec["method"] = "linear", "equivalent"
+        rec["regime"] = str(result.regime[idx])
+        rec["converged"] = bool(result.converged[idx])
+        if result.reason[idx]:
+            rec["reason"] = str(result.reason[idx])
+        if opt is not None:
+            rec["ridge_opt"] = float(opt.ridge[idx])
+            rec["loss_opt"] = float(opt.loss[idx])
+        records.append(rec)
+    columns = COLUMNS + (("ridge_opt", "loss_opt") if with_optimal else ())
+    columns += ("regime",) if with_regime else ()
+    echo_records(records, as_json, columns)
+    if not as_json:
+        for rec in records:
+            if "reason" in rec:
+                click.echo(f"N={rec['N']} T={rec['T']} ridge={rec['ridge']:g}: {rec['reason']}")
+        if with_regime:
+            for name in sorted({rec["regime"] for rec in records}):
+                click.echo(f"{name}: {REGIMES[name]}")
+
+
+def _nonlinear(model, Ns, Ts, ridges, activation, method, sigma_b, draws, bank, seed, as_json,
+               with_optimal) -> None:  # fmt: skip
+    """Nonlinear features: :func:`scalinglab.theory.nonlinear.predict_nonlinear` (spec §6.8)."""
+    from ..exceptions import ConfigError
+    from ..theory.nonlinear import predict_nonlinear
+
+    if with_optimal:
+        raise ConfigError(
+            "The 'optimal-ridge' parameter must be off for nonlinear activations. Got on instead."
+        )
+    result = predict_nonlinear(model, Ns, Ts, ridges, activation=activation, method=method,
+                               sigma_b=sigma_b, draws=draws, seed=seed, bank=bank)  # fmt: skip
+    records = result.records()
+    echo_records(records, as_json, ("N", "T", "ridge", "activation", "method", "loss", "loss_sem"))
+    if not as_json:
+        click.echo(f"method: {result.method} ({result.draws} draw(s) of U)")
