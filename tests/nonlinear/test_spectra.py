@@ -8,15 +8,15 @@ import pytest
 from scalinglab import DataModel
 from scalinglab._rng import spawn_seeds
 from scalinglab.simulation import accumulate
+from scalinglab.simulation.accumulate import feature_covariance
 from scalinglab.spectra import feature_spectrum, kernel_spectrum, power_law_slope
-from scalinglab.spectra.model_spectra import latent_feature_sums
 
 
 def test_latent_sums_use_the_simulator_draw():
     # The spectra and the theory condition on the simulator's U: C must match accumulate's C.
     model = DataModel(M=700, alpha=1.0)  # M spans several draw blocks and a partial one
     seq = spawn_seeds(3, 1)[0]
-    C, G = latent_feature_sums(model, seq, 25, teacher=True)
+    C, G = feature_covariance(model, seq, 25, teacher=True)
     stats = accumulate(model, seq, 25, 2)
     assert np.allclose(C, stats.C, rtol=1e-12, atol=1e-15)
     # G = UΛΩΛUᵀ: compare with the explicit U of the same draw

@@ -24,6 +24,8 @@ COMMANDS = {
     "sweep": "scalinglab.cli.sweep:sweep",
     "theory": "scalinglab.cli.theory:theory",
     "spectrum": "scalinglab.cli.spectrum:spectrum",
+    "reproduce": "scalinglab.cli.reproduce:reproduce",
+    "report": "scalinglab.cli.reproduce:report",
 }
 
 

@@ -66,6 +66,7 @@ from array_api_compat import array_namespace
 from scipy import special
 
 from ..exceptions import ConfigError, NumericalWarning
+from .backend import as_numpy
 
 ACTIVATIONS = ("linear", "relu", "erf", "tanh", "quadratic")
 
@@ -87,14 +88,6 @@ class FeatureMoments:
     """``m = E σ(h)`` (N,)."""
     slope: Any
     """``μ1 = E σ'(h)`` (N,)."""
-
-
-def _to_numpy(values: Any) -> np.ndarray:
-    if isinstance(values, np.ndarray):
-        return values.astype(np.float64, copy=False)
-    if hasattr(values, "detach"):
-        return values.detach().to("cpu").double().numpy()
-    return np.asarray(values, dtype=np.float64)
 
 
 def _like(values: np.ndarray, ref: Any) -> Any:
@@ -217,7 +210,7 @@ class ReLU(Activation):
     def slope(self, q: Any, bias: Any | None = None) -> Any:
         if bias is None:
             return 0.5 * array_namespace(q).ones_like(q)
-        return _like(special.ndtr(_to_numpy(bias) / np.sqrt(_to_numpy(q))), q)
+        return _like(special.ndtr(as_numpy(bias) / np.sqrt(as_numpy(q))), q)
 
     def moments(self, C: Any, bias: Any | None = None) -> FeatureMoments:
         xp = array_namespace(C)
@@ -228,7 +221,7 @@ class ReLU(Activation):
             S = _set_diagonal(xp, S / (2.0 * math.pi), 0.5 * root * root)
             mean = root / math.sqrt(2.0 * math.pi)
             return FeatureMoments(S, mean, 0.5 * xp.ones_like(mean))
-        Cn, b = _to_numpy(C), _to_numpy(bias)
+        Cn, b = as_numpy(C), as_numpy(bias)
         sd = np.sqrt(np.diag(Cn))
         rho = np.clip(Cn / np.outer(sd, sd), -1.0, 1.0)
         a = b / sd
@@ -285,7 +278,7 @@ class Erf(Activation):
             scale = xp.sqrt(1.0 + 2.0 * q)
             arg = xp.clip(2.0 * C / (scale[:, None] * scale[None, :]), min=-1.0, max=1.0)
             return FeatureMoments((2.0 / math.pi) * xp.asin(arg), xp.zeros_like(q), slope)
-        Cn, b = _to_numpy(C), _to_numpy(bias)
+        Cn, b = as_numpy(C), as_numpy(bias)
         r = np.sqrt(0.5 + np.diag(Cn))
         h = b / r
         both = bivariate_normal_cdf(h[:, None], h[None, :], Cn / np.outer(r, r))
@@ -338,7 +331,7 @@ class HermiteActivation(Activation):
             return np.asarray(self.func(h), dtype=h.dtype)
         if self.func is np.tanh:
             return array_namespace(h).tanh(h)
-        return _like(np.asarray(self.func(_to_numpy(h)), dtype=np.float64), h)
+        return _like(np.asarray(self.func(as_numpy(h)), dtype=np.float64), h)
 
     def coefficients(self, q: np.ndarray, bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Hermite coefficients ``c_ik``, k = 0..K_max (N x (K_max+1)), and ``E σ(h_i)²``."""
@@ -360,14 +353,14 @@ class HermiteActivation(Activation):
         return coef, (values * values) @ w
 
     def slope(self, q: Any, bias: Any | None = None) -> Any:
-        qn = _to_numpy(q)
-        coef, _ = self.coefficients(qn, None if bias is None else _to_numpy(bias))
+        qn = as_numpy(q)
+        coef, _ = self.coefficients(qn, None if bias is None else as_numpy(bias))
         return _like(coef[:, 1] / np.sqrt(qn), q)
 
     def moments(self, C: Any, bias: Any | None = None) -> FeatureMoments:
-        Cn = _to_numpy(C)
+        Cn = as_numpy(C)
         q = np.diag(Cn).copy()
-        coef, square = self.coefficients(q, None if bias is None else _to_numpy(bias))
+        coef, square = self.coefficients(q, None if bias is None else as_numpy(bias))
         sd = np.sqrt(q)
         rho = np.clip(Cn / np.outer(sd, sd), -1.0, 1.0)
         off = np.abs(rho - np.diag(np.diag(rho)))

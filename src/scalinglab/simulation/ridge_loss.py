@@ -34,6 +34,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from .accumulate import InstanceSums
+from .backend import as_numpy
 
 
 @dataclass
@@ -149,7 +150,7 @@ def ridge_losses(
     # draws (float32 accumulation, benchmarks/bench_float32_accuracy.py): an upper bound.
     terms = abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic) + noise_term
     cond = xp.asarray(condition, dtype=terms.dtype, device=getattr(terms, "device", None))
-    resolution = terms * (64.0 * eps + 8.0 * eps_in * xp.sqrt(cond))
+    resolution = terms * (64.0 * eps + 24.0 * eps_in * xp.sqrt(cond))
     loss = 0.5 * xp.clip(raw, min=0.0)
     train = 0.5 * xp.clip(train2T, min=0.0) / T
 
@@ -165,21 +166,13 @@ def ridge_losses(
             Cq = P
         coef = d * g[None, :]  # θ in the eigenbasis, one row per ridge
         inst = instance.wLw - 2.0 * (coef @ c) + xp.sum((coef @ Cq) * coef, axis=1)
-        inst_loss = 0.5 * np.clip(_np(inst), 0.0, None)
+        inst_loss = 0.5 * np.clip(as_numpy(inst), 0.0, None)
 
     return RidgeLosses(
-        loss=_np(loss),
-        train_loss=_np(train),
-        resolution=0.5 * _np(resolution),
+        loss=as_numpy(loss),
+        train_loss=as_numpy(train),
+        resolution=0.5 * as_numpy(resolution),
         instance_loss=inst_loss,
         rank=int(kept.shape[0]),
         condition=condition,
     )
-
-
-def _np(values: Any) -> np.ndarray:
-    if isinstance(values, np.ndarray):
-        return values.astype(np.float64, copy=False)
-    if hasattr(values, "detach"):
-        return values.detach().to("cpu").double().numpy()
-    return np.asarray(values, dtype=np.float64)

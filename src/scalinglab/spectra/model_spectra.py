@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from .._rng import DRAW_BLOCK, STREAM_U, child, spawn_seeds
+from .._rng import spawn_seeds
 from .._validation import check_int
 from ..exceptions import ConfigError
 from ..model import DataModel
+from ..simulation.accumulate import feature_covariance
 from ..simulation.features import feature_map
 
 __all__ = [
@@ -37,46 +38,8 @@ __all__ = [
     "feature_moments",
     "feature_spectrum",
     "kernel_spectrum",
-    "latent_feature_sums",
     "power_law_slope",
 ]
-
-_CHUNK = 16 * DRAW_BLOCK
-
-
-def latent_feature_sums(
-    model: DataModel, seq: np.random.SeedSequence, N: int, *, teacher: bool = False
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """``C = UΛUᵀ`` and (``teacher=True``) ``G = UΛΩΛUᵀ`` for the first N rows of a seed's U.
-
-    U is drawn exactly as the simulator draws it (stream ``STREAM_U``, one standard-normal
-    block of :data:`~scalinglab._rng.DRAW_BLOCK` latent columns at a time, scaled by
-    ``σ_u/√M``), accumulated over latent chunks so M can be large. ``G`` is the teacher-averaged
-    ``E_w[(UΛw)(UΛw)ᵀ]`` that the theory needs.
-    """
-    N = check_int("N", N, low=1)
-    scale = np.sqrt(model.feature_scale)
-    C = np.zeros((N, N))
-    G = np.zeros((N, N)) if teacher else None
-    for start in range(0, model.M, _CHUNK):
-        stop = min(model.M, start + _CHUNK)
-        blocks = range(start // DRAW_BLOCK, (stop + DRAW_BLOCK - 1) // DRAW_BLOCK)
-        U = np.concatenate(
-            [
-                np.random.default_rng(child(seq, STREAM_U, b)).standard_normal(
-                    (N, min(DRAW_BLOCK, stop - b * DRAW_BLOCK))
-                )
-                for b in blocks
-            ],
-            axis=1,
-        )
-        lam = model.eigenvalues(start, stop)
-        UL = U * (scale * np.sqrt(lam))
-        C += UL @ UL.T
-        if G is not None:
-            UW = U * (scale * lam * np.sqrt(model.teacher_variances(start, stop)))
-            G += UW @ UW.T
-    return C, G
 
 
 def feature_moments(
@@ -94,7 +57,7 @@ def feature_moments(
     """
     fmap = feature_map(activation, sigma_b)
     seq = spawn_seeds(seed, 1)[0]
-    C, G = latent_feature_sums(model, seq, N, teacher=teacher)
+    C, G = feature_covariance(model, seq, N, teacher=teacher)
     bias = fmap.draw_bias(seq, N)
     mom = fmap.activation.moments(C, bias)
     return {"S": mom.second, "mean": mom.mean, "slope": mom.slope, "C": C, "G": G, "bias": bias}

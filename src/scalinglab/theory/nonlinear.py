@@ -45,8 +45,8 @@ from .._rng import spawn_seeds
 from .._validation import check_choice, check_int, parse_list
 from ..exceptions import ConfigError
 from ..model import DataModel
+from ..simulation.accumulate import feature_covariance
 from ..simulation.features import feature_map
-from ..spectra.model_spectra import latent_feature_sums
 from .equivalent import deterministic_equivalent
 
 __all__ = ["METHODS", "NonlinearTheoryResult", "conditional_loss", "predict_nonlinear"]
@@ -240,7 +240,7 @@ def predict_nonlinear(
     losses = np.empty((draws, Ns.size, Ts.size, ridges.size))
     for d, seq in enumerate(spawn_seeds(seed, draws)):
         size = bank if bank is not None else N_max
-        C, G = latent_feature_sums(model, seq, size, teacher=True)
+        C, G = feature_covariance(model, seq, size, teacher=True)
         bias = fmap.draw_bias(seq, size)
         mom = fmap.activation.moments(C, bias)
         G_eff = mom.slope[:, None] * G * mom.slope[None, :]

@@ -1,0 +1,85 @@
+"""``scalinglab predict``: predicted vs measured learning curves of random-feature ridge
+regression on a real data set (kernel-spectrum deterministic equivalent, spec §3.2, §6.2)."""
+
+from __future__ import annotations
+
+import click
+
+from ..realdata.cli import dataset_options, load_from_options, print_json
+from ._options import echo_records
+
+COLUMNS = ("N", "T", "predicted", "measured", "measured_sem", "relative_error")
+
+
+@click.command()
+@dataset_options
+@click.option(
+    "--target",
+    default="linear",
+    show_default=True,
+    help="linear (random linear teacher on the inputs) | label:C (one-vs-rest).",
+)
+@click.option("--activation", default="relu", show_default=True, help="relu | linear.")
+@click.option(
+    "--N",
+    "N",
+    default="100,200,400",
+    show_default=True,
+    help="Numbers of random features, comma-separated.",
+)
+@click.option(
+    "--T",
+    "T",
+    default="100,200,400",
+    show_default=True,
+    help="Numbers of training samples, comma-separated.",
+)
+@click.option(
+    "--ridge",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Ridge gamma >= 0 (un-normalised, spec §4).",
+)
+@click.option(
+    "--seeds",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Draws of (features, training subset) to average.",
+)
+@click.option(
+    "--n-test", "n_test", type=int, default=500, show_default=True, help="Held-out test points."
+)
+@click.option(
+    "--n-pool",
+    "n_pool",
+    type=int,
+    default=3000,
+    show_default=True,
+    help="Points representing the data distribution (kernel spectrum).",
+)
+@click.option("--plot", default=None, is_flag=False, flag_value="predict.png",
+              help="Write the learning curves (default file predict.png).")  # fmt: skip
+def predict(dataset, split, n_samples, patch_size, n_patches, seed, as_json, target, activation,
+            N, T, ridge, seeds, n_test, n_pool, plot) -> None:  # fmt: skip
+    """Predict the test loss vs N and T on real data and compare with trained models."""
+    from ..realdata.predict import predict_learning_curve
+
+    data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
+    result = predict_learning_curve(data, N, T, target=target, activation=activation,
+                                    ridge=ridge, n_test=n_test, n_pool=n_pool, seeds=seeds,
+                                    seed=seed)  # fmt: skip
+    exponents = result.exponents()
+    if as_json:
+        print_json({"dataset": data.name, "target": target, "activation": activation,
+                    "ridge": ridge, **exponents, "records": result.records()})  # fmt: skip
+    else:
+        echo_records(result.records(), False, COLUMNS)
+        for key, value in exponents.items():
+            click.echo(f"{key}: {value:.4g}")
+    if plot:
+        from ..realdata.plotting import plot_learning_curves
+
+        plot_learning_curves(result, plot)
+        click.echo(f"Plot written to {plot}", err=True)

@@ -1,0 +1,66 @@
+"""Real data: loaders, covariance spectra, power-law fits, latent size, intrinsic dimension and
+learning-curve predictions for random-feature ridge regression on a data set.
+
+Everything reads local files only (see :mod:`.loaders`).
+"""
+
+from __future__ import annotations
+
+from .cli import cli_spectrum
+from .covariance import covariance_spectrum, feature_map, feature_spectrum, standardize
+from .dimension import (
+    DimensionCurve,
+    DimensionResult,
+    dimension_curve,
+    intrinsic_dimension,
+    mle_dimension,
+    twonn_dimension,
+)
+from .latent_size import (
+    LatentSizeFit,
+    estimate_latent_size,
+    predicted_df,
+    predicted_sample_spectrum,
+    sample_df,
+)
+from .loaders import FASHION_MNIST_DIR, Dataset, load_dataset, read_idx
+from .powerlaw import PowerLawFit, SpectrumFit, fit_power_law, fit_spectrum
+from .predict import (
+    KernelSpectrum,
+    LearningCurveResult,
+    kernel_spectrum,
+    predict_learning_curve,
+    predicted_learning_curve,
+)
+
+__all__ = [
+    "FASHION_MNIST_DIR",
+    "Dataset",
+    "DimensionCurve",
+    "DimensionResult",
+    "KernelSpectrum",
+    "LatentSizeFit",
+    "LearningCurveResult",
+    "PowerLawFit",
+    "SpectrumFit",
+    "cli_spectrum",
+    "covariance_spectrum",
+    "dimension_curve",
+    "estimate_latent_size",
+    "feature_map",
+    "feature_spectrum",
+    "fit_power_law",
+    "fit_spectrum",
+    "intrinsic_dimension",
+    "kernel_spectrum",
+    "load_dataset",
+    "mle_dimension",
+    "predict_learning_curve",
+    "predicted_df",
+    "predicted_learning_curve",
+    "predicted_sample_spectrum",
+    "read_idx",
+    "sample_df",
+    "standardize",
+    "twonn_dimension",
+]

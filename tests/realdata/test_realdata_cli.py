@@ -1,0 +1,44 @@
+"""The real-data commands: JSON keys and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scalinglab.cli import main
+
+
+def _json(capsys, argv):
+    main(argv)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_spectrum_dataset_json(capsys):
+    (rec,) = _json(capsys, ["spectrum", "--dataset", "digits", "--n-boot", "4", "--json"])
+    for key in ("dataset", "n_samples", "dim", "eigenvalues", "exponent", "exponent_ci",
+                "fit_range"):  # fmt: skip
+        assert key in rec
+    assert rec["n_samples"] == 1797 and rec["dim"] == 64 and len(rec["eigenvalues"]) == 64
+
+
+def test_spectrum_features_and_plot(capsys, tmp_path):
+    out = tmp_path / "s.png"
+    (rec,) = _json(capsys, ["spectrum", "--dataset", "lfw", "--features", "relu", "--N", "300",
+                            "--n-boot", "0", "--json", "--plot", str(out)])  # fmt: skip
+    assert rec["N"] == 300 and len(rec["eigenvalues"]) == 200 and out.stat().st_size > 0
+
+
+def test_dimension_and_predict_json(capsys):
+    (rec,) = _json(capsys, ["dimension", "--dataset", "digits", "--json"])
+    assert "mle" in rec and "twonn" in rec
+    res = _json(capsys, ["predict", "--dataset", "digits", "--N", "50,100", "--T", "100",
+                         "--seeds", "1", "--json"])  # fmt: skip
+    assert len(res["records"]) == 2 and "exponent_N_predicted" in res
+
+
+def test_missing_directory_is_a_one_line_error(capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["spectrum", "--dataset", f"mnist:{tmp_path / 'none'}"])
+    assert stop.value.code == 2
+    assert "train-images-idx3-ubyte" in capsys.readouterr().err
