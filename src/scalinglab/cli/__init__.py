@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -49,8 +50,13 @@ def cli() -> None:
     """scalinglab: the solvable model of neural scaling laws (Maloney, Roberts, Sully 2022)."""
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"Warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI, turning bad input into a one-line error and exit 2."""
+    warnings.formatwarning = _one_line_warning
     try:
         cli.main(args=argv, prog_name="scalinglab", standalone_mode=False)
     except click.exceptions.Exit as stop:

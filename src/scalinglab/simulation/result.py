@@ -32,7 +32,7 @@ class SimulationResult:
     N: np.ndarray
     T: np.ndarray
     ridge: np.ndarray
-    seed: int
+    seed: int | str  # the base seed, or the entropy record of a SeedSequence root
     loss: np.ndarray
     train_loss: np.ndarray
     resolution: np.ndarray

@@ -161,7 +161,7 @@ def simulate(
         N=Ns,
         T=Ts,
         ridge=ridges,
-        seed=seed,
+        seed=seed if isinstance(seed, int) else entropy_string(seed),
         loss=loss,
         train_loss=train,
         resolution=resolution,

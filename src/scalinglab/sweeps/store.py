@@ -262,9 +262,22 @@ def load_results(out_dir: str | Path, check_version: bool = True):
     store = SweepStore(out_dir)
     manifest = store.manifest()
     if store.done_ids():
-        frame = ds.dataset(store.parts, format="parquet").to_table().to_pandas()
+        try:
+            frame = ds.dataset(store.parts, format="parquet").to_table().to_pandas()
+        except (OSError, ValueError) as err:  # pyarrow.ArrowInvalid is a ValueError
+            raise ConfigError(
+                f"The 'out' folder {str(out_dir)!r} holds unreadable result files ({err}). "
+                "Move the damaged part files away and run the sweep again to recompute them."
+            ) from None
     else:
         frame = pd.DataFrame(columns=[*AXES, "seed", "loss", "train_loss", "scalinglab_version"])
+    missing = [axis for axis in (*AXES, "seed", "loss") if axis not in frame.columns]
+    if missing:
+        raise ConfigError(
+            f"The 'out' folder {str(out_dir)!r} holds results without the column(s) "
+            f"{', '.join(missing)} (written by an older scalinglab?). Rerun the sweep with "
+            "--force-new to recompute them."
+        )
     frame = frame.sort_values([*AXES, "seed"], kind="stable").reset_index(drop=True)
     versions = set(frame["scalinglab_version"]) | {manifest.get("scalinglab_version")}
     others = sorted(str(v) for v in versions - {__version__})
