@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint format bench clean venv
+.PHONY: demo test test-slow lint format bench clean venv browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/scalinglab demo
+
+# Headless chromium for the report test (tests/reproduce/test_reproduce_browser.py).
+browser:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

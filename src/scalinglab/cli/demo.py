@@ -1,20 +1,26 @@
-"""``scalinglab demo``: the main job with built-in defaults."""
+"""``scalinglab demo``: the main job with built-in defaults (the quick reproduction)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-
-from ..model import DataModel
-from ..simulation import simulate
-from ._options import echo_records
-
-COLUMNS = ("N", "T", "ridge", "loss_mean", "loss_sem", "train_loss_mean", "seeds")
 
 
 @click.command()
-def demo() -> None:
-    """Run a small simulation grid (M = 2000, alpha = 1) and print it as a table."""
-    model = DataModel(M=2000, alpha=1.0)
-    result = simulate(model, N=[50, 100, 200, 400], T=[100, 400], ridge=[0.0, 1e-3], seeds=4)
-    click.echo("Simulated test loss of linear random-feature ridge regression (M=2000, alpha=1):")
-    echo_records(result.records(), False, COLUMNS)
+@click.option(
+    "--out",
+    "out_dir",
+    default="reproduce-out",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+def demo(out_dir: Path) -> None:
+    """Reproduce every figure of the paper with the quick configs and print the report path."""
+    from ..reproduce import reproduce
+
+    click.echo(f"Reproducing the paper's figures (quick) into {out_dir} ...")
+    summary = reproduce(out_dir, quick=True, progress=click.echo)
+    click.echo(f"Built {len(summary.figures)} figures in {summary.seconds:.1f} s.")
+    click.echo(f"Report: {summary.report.resolve()}")

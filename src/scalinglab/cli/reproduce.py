@@ -1,0 +1,61 @@
+"""``scalinglab reproduce`` and ``scalinglab report``: the paper's figures and their report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--quick", is_flag=True, help="Small configs: every figure in a few minutes.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reproduce-out",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option("--only", default=None, help="Comma-separated figure names (default: all).")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes per simulation sweep (default: 1 quick, one per core full).",
+)
+@click.option(
+    "--replot", is_flag=True, help="Redraw the figures from their stored data without recomputing."
+)
+def reproduce(
+    quick: bool, out_dir: Path, only: str | None, workers: int | None, replot: bool
+) -> None:
+    """Build the paper's figures (PNG, SVG and data) and the HTML report DIR/index.html.
+
+    Figures: spectrum, features, loss-vs-N, loss-vs-T, phase, breakdown, double-descent,
+    optimal-ridge, scaling-fit. An interrupted run resumes its simulations.
+    """
+    from ..reproduce import figure_names, write_report
+    from ..reproduce import replot as redraw
+    from ..reproduce import reproduce as run
+
+    figure_names(only)  # validate before any work
+    if replot:
+        done = redraw(out_dir, only)
+        click.echo(f"Redrew {len(done)} figure(s): {', '.join(done) or 'none found'}")
+        click.echo(f"Report: {write_report(out_dir).resolve()}")
+        return
+    mode = "quick" if quick else "full"
+    click.echo(f"Reproducing ({mode}) into {out_dir} ...")
+    summary = run(out_dir, quick=quick, only=only, workers=workers, progress=click.echo)
+    click.echo(f"Built {len(summary.figures)} figure(s) in {summary.seconds:.1f} s.")
+    click.echo(f"Report: {summary.report.resolve()}")
+
+
+@click.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def report(out_dir: Path) -> None:
+    """Write OUT_DIR/index.html from the figures of a reproduce run (self-contained page)."""
+    from ..reproduce import write_report
+
+    click.echo(f"Report: {write_report(out_dir).resolve()}")

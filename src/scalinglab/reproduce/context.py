@@ -1,0 +1,91 @@
+"""What a figure function gets besides its config: where to write, and how to simulate.
+
+Every simulation of a figure goes through the sweep machinery
+(:func:`scalinglab.sweeps.run_sweep` into ``DIR/sweeps/NAME``): one task per seed, all N, T and
+ridges of the figure evaluated on that seed's shared draw (spec §5.1). Finished tasks are stored
+as Parquet parts, so an interrupted run resumes where it stopped; a changed config starts the
+figure's sweep afresh (the old parts are kept in a ``superseded-*`` folder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import ConfigError
+from ..model import DataModel
+
+__all__ = ["MODEL_KEYS", "RunContext", "build_model", "model_text"]
+
+MODEL_KEYS = ("M", "alpha", "lambda_plus", "sigma_w", "sigma_u", "noise")
+
+
+def build_model(spec: Mapping[str, Any]) -> DataModel:
+    """A :class:`DataModel` from a config's ``[model]`` table (paper names, spec §1)."""
+    unknown = sorted(set(spec) - set(MODEL_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"The 'model' parameter must only set {', '.join(MODEL_KEYS)}. Got {unknown} instead."
+        )
+    return DataModel(**dict(spec))
+
+
+def model_text(model: DataModel) -> str:
+    """The model's parameters as one short line (for figure footers)."""
+    parts = [f"M={model.M}", f"α={model.alpha:g}"]
+    if model.lambda_plus != 1.0:
+        parts.append(f"λ₊={model.lambda_plus:g}")
+    if model.sigma_w != 1.0 or model.sigma_u != 1.0:
+        parts.append(f"σ_w={model.sigma_w:g}, σ_u={model.sigma_u:g}")
+    parts.append(f"σ_ε={model.noise:g}")
+    return ", ".join(parts)
+
+
+@dataclass
+class RunContext:
+    """Output folder of a run, its sweep folder and the worker count for simulations."""
+
+    out_dir: Path
+    workers: int | None = 1
+    quiet: bool = True
+
+    @property
+    def sweep_dir(self) -> Path:
+        return self.out_dir / "sweeps"
+
+    def simulate(
+        self,
+        name: str,
+        model: DataModel,
+        N: Sequence[int],
+        T: Sequence[int],
+        ridge: Sequence[float],
+        seeds: int,
+        seed: int,
+    ):
+        """Seed mean and s.e. of the loss on the outer grid N x T x ridge (a DataFrame).
+
+        Columns ``N``, ``T``, ``ridge``, ``loss_mean``, ``loss_sem``, ``seeds``, ``warning``.
+        Runs (or resumes) the sweep ``DIR/sweeps/name``.
+        """
+        from ..sweeps import collect, load_results, run_sweep
+
+        ridges = sorted({float(r) for r in ridge})
+        grid: dict[str, Any] = {k: [getattr(model, k)] for k in MODEL_KEYS}
+        grid.update(N=sorted({int(n) for n in N}), T=sorted({int(t) for t in T}), ridge=ridges)
+        sweep = {"seeds": int(seeds), "seed": int(seed), "grid": grid}
+        out = self.sweep_dir / name
+        summary = run_sweep(sweep, out, workers=self.workers, quiet=self.quiet, force_new=True)
+        if not summary.ok:
+            first = next(iter(summary.failures.values()), "unknown error")
+            raise RuntimeError(f"The simulation of figure {name!r} failed: {first}")
+        table = collect(out)
+        rows = load_results(out)
+        warn = rows.groupby(["N", "T", "ridge"])["warning"].agg(lambda s: "; ".join(set(s) - {""}))
+        table = table.merge(warn.reset_index(), on=["N", "T", "ridge"], how="left")
+        table = table[["N", "T", "ridge", "loss_mean", "loss_sem", "seeds", "warning"]]
+        return table.astype({"N": np.int64, "T": np.int64}).reset_index(drop=True)

@@ -1,0 +1,128 @@
+"""``phase``: the loss over a log grid of (N, T) at the optimal ridge, with the compute path.
+
+The heat map is the deterministic-equivalent loss at the optimal ridge γ*(N, T) (spec §6.5) with
+contour lines; the dashed line is equiparameterization N = T and the red path the
+compute-optimal allocation N*(C), T*(C) for compute C = N·T (spec §6.6), which lies on N = T for
+noise-free labels. Simulated points (each at its own γ*) are drawn as circles in the same
+colour scale. The loss exponent along the path is compared with the continuum −α/2 (spec §6.6).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...theory import compute_optimal, optimal_ridge
+from ..context import build_model, model_text
+from ..style import add_footer, heat_map_axes, new_figure
+from ._common import footer, log_grid, pick, summary_row
+
+TITLE = "Loss landscape over (N, T) at the optimal ridge"
+
+
+def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
+    model = build_model(cfg.need("model"))
+    lo, hi = cfg.floats("range")
+    grid = log_grid(lo, hi, cfg.int("grid_points", 5))
+    opt = optimal_ridge(model, grid[:, None], grid[None, :])
+    heat = pd.DataFrame(
+        {
+            "N": opt.N.ravel(),
+            "T": opt.T.ravel(),
+            "ridge": opt.ridge.ravel(),
+            "loss": opt.loss.ravel(),
+        }
+    )
+    path = compute_optimal(model, cfg.floats("budgets"))
+    paths = pd.DataFrame(
+        {"budget": path.budget, "N": path.N, "T": path.T, "ridge": path.ridge, "loss": path.loss}
+    )
+    fit = compute_optimal(model, cfg.floats("fit_budgets"))
+    Ns, Ts = cfg.ints("sim_N"), cfg.ints("sim_T")
+    sim_opt = optimal_ridge(model, np.asarray(Ns)[:, None], np.asarray(Ts)[None, :])
+    wanted = {
+        (n, t): float(sim_opt.ridge[i, j]) for i, n in enumerate(Ns) for j, t in enumerate(Ts)
+    }
+    table = ctx.simulate(
+        cfg["name"], model, Ns, Ts, list(wanted.values()), cfg.int("seeds", 1), cfg.int("seed")
+    )
+    sim = pick(table, wanted)
+    sim["theory"] = [
+        float(sim_opt.loss[Ns.index(n), Ts.index(t)]) for n, t in zip(sim["N"], sim["T"])
+    ]
+    ratio = sim["loss_mean"] / sim["theory"]
+    top = int(np.argmax(path.budget))
+    summary = [
+        summary_row(
+            "compute-optimal N*/T* at the largest budget",
+            float(path.N[top] / path.T[top]),
+            1.0,
+            "noise-free: N = T (spec §6.6)",
+        ),
+        summary_row(
+            "compute-optimal exponent of N* in C",
+            fit.N_exponent,
+            0.5,
+            f"budgets {min(fit.budget):g}–{max(fit.budget):g}",
+        ),
+        summary_row(
+            "compute-optimal loss exponent d log L*/d log C",
+            fit.loss_exponent,
+            -model.alpha / 2,
+            "continuum −α/2; finite M steepens it (spec §6.4)",
+        ),
+        summary_row(
+            f"simulated / theory loss at γ*, mean over {len(sim)} points",
+            float(ratio.mean()),
+            1.0,
+            f"max |rel diff| {float(np.abs(ratio - 1).max()):.3f}",
+        ),
+    ]
+    return {"grid": heat, "path": paths, "simulation": sim, "summary": pd.DataFrame(summary)}
+
+
+def draw(tables, cfg):
+    from matplotlib.colors import LogNorm
+
+    model = build_model(cfg["model"])
+    heat, path, sim = tables["grid"], tables["path"], tables["simulation"]
+    Ns, Ts = np.unique(heat["N"]), np.unique(heat["T"])
+    loss = heat.pivot(index="T", columns="N", values="loss").loc[Ts, Ns].to_numpy()
+    fig, (ax,) = new_figure(width=5.6, height=5.0)
+    norm = LogNorm(vmin=np.nanmin(loss), vmax=np.nanmax(loss))
+    mesh = ax.pcolormesh(Ns, Ts, loss, norm=norm, cmap="viridis", shading="gouraud")
+    levels = np.geomspace(norm.vmin, norm.vmax, 10)[1:-1]
+    cs = ax.contour(Ns, Ts, loss, levels=levels, colors="white", linewidths=0.7, alpha=0.8)
+    ax.clabel(cs, fmt=lambda v: f"{v:.0e}", fontsize=6.5)
+    ax.plot(Ns, Ns, "--", color="black", lw=1.1, zorder=5, label="equiparameterization N = T")
+    ax.plot(
+        path["N"],
+        path["T"],
+        "-o",
+        color="#d1495b",
+        ms=3.5,
+        lw=1.8,
+        label="compute-optimal path (C = N·T)",
+    )
+    ax.scatter(
+        sim["N"],
+        sim["T"],
+        c=sim["loss_mean"],
+        norm=norm,
+        cmap="viridis",
+        s=70,
+        edgecolors="black",
+        linewidths=1.0,
+        zorder=4,
+        label="simulation at γ*",
+    )
+    heat_map_axes(ax)
+    ax.set_xlim(Ns[0], Ns[-1])
+    ax.set_ylim(Ts[0], Ts[-1])
+    ax.set_xlabel("number of random features $N$  [features]")
+    ax.set_ylabel("training samples $T$  [samples]")
+    ax.set_title(TITLE)
+    fig.colorbar(mesh, ax=ax, label="test loss $L(N, T; \\gamma^*)$  [$\\sigma_w^2\\lambda_+$]")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2)
+    add_footer(fig, footer(cfg, model_text(model), "theory: deterministic equivalent at γ*"))
+    return fig

@@ -1,0 +1,150 @@
+"""``DIR/index.html``: one self-contained page with every figure of a reproduce run.
+
+Images are embedded as base64 PNG (no file or network access when viewing); the page has a
+table of measured against predicted exponents and losses with their relative differences
+(gathered from every figure's ``summary`` rows), each figure's parameters and seeds, the package
+version and the run times. No scripts, no external styles or fonts.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ConfigError
+
+__all__ = ["write_report"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+margin:0 auto;max-width:1180px;padding:1.2em 1.6em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;
+border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;font-size:.86em;margin:.6em 0}
+th,td{border:1px solid #ddd;padding:.25em .55em;text-align:left;vertical-align:top}
+th{background:#f3f5f7}td.num{text-align:right;font-variant-numeric:tabular-nums;
+font-family:ui-monospace,Menlo,Consolas,monospace}
+img{max-width:100%;height:auto;border:1px solid #eee}
+.meta{color:#555;font-size:.9em}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;
+font-size:.8em}nav a{margin-right:.9em}.bad{color:#b00020}
+"""
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, int | float):
+        v = float(value)
+        if v == int(v) and abs(v) < 1e6:
+            return f"{int(v)}"
+        return f"{v:.4g}"
+    return html.escape(str(value))
+
+
+def _rel(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{100 * float(value):+.2f}%"
+
+
+def _summary_table(metas: list[dict[str, Any]]) -> str:
+    rows = []
+    for meta in metas:
+        for row in meta["summary"]:
+            rows.append(
+                "<tr>"
+                f"<td><a href='#{meta['name']}'>{html.escape(meta['name'])}</a></td>"
+                f"<td>{html.escape(str(row['quantity']))}</td>"
+                f"<td class='num measured'>{_fmt(row['measured'])}</td>"
+                f"<td class='num predicted'>{_fmt(row['predicted'])}</td>"
+                f"<td class='num rel'>{_rel(row['rel_diff'])}</td>"
+                f"<td>{html.escape(str(row.get('note') or ''))}</td></tr>"
+            )
+    head = (
+        "<tr><th>figure</th><th>quantity</th><th>measured</th><th>predicted</th>"
+        "<th>relative difference</th><th>note</th></tr>"
+    )
+    return f"<table id='summary-table'>{head}{''.join(rows)}</table>"
+
+
+def _params_table(config: dict[str, Any]) -> str:
+    skip = {"title", "description", "name"}
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td>"
+        "</tr>"
+        for k, v in config.items()
+        if k not in skip
+    )
+    return f"<table class='params'>{rows}</table>"
+
+
+def _figure_section(folder: Path, meta: dict[str, Any]) -> str:
+    name = meta["name"]
+    png = folder / f"{name}.png"
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    tables = ", ".join(f"data/{t}.csv" for t in meta["tables"])
+    return (
+        f"<section id='{html.escape(name)}'><h2>{html.escape(name)}: "
+        f"{html.escape(meta['title'])}</h2>"
+        f"<p>{html.escape(meta.get('description') or '')}</p>"
+        f"<img alt='figure {html.escape(name)}' src='data:image/png;base64,{data}'>"
+        f"<p class='meta'>Built in {meta['seconds']:.1f} s ({html.escape(meta['mode'])} run). "
+        f"Files: {name}/{name}.png, {name}/{name}.svg; data: {html.escape(tables)}.</p>"
+        f"<details><summary>Parameters and seeds</summary>{_params_table(meta['config'])}"
+        "</details></section>"
+    )
+
+
+def write_report(out_dir: str | Path) -> Path:
+    """Write ``out_dir/index.html`` from the figures found in ``out_dir``; return its path."""
+    from .. import __version__
+    from .run import FIGURES
+
+    out = Path(out_dir)
+    metas, folders = [], []
+    for name in FIGURES:
+        path = out / name / "meta.json"
+        if path.exists() and (out / name / f"{name}.png").exists():
+            metas.append(json.loads(path.read_text()))
+            folders.append(out / name)
+    if not metas:
+        raise ConfigError(
+            f"The 'out_dir' parameter must be a reproduce output folder with figures. Got "
+            f"{str(out)!r}, which has none (run `scalinglab reproduce --out {out}` first)."
+        )
+    run = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
+    total = run.get("seconds")
+    times = "".join(
+        f"<tr><td>{html.escape(m['name'])}</td><td class='num'>{m['seconds']:.1f}</td></tr>"
+        for m in metas
+    )
+    nav = "".join(f"<a href='#{m['name']}'>{html.escape(m['name'])}</a>" for m in metas)
+    built = f"{total:.1f} s" if isinstance(total, int | float) else "unknown"
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>scalinglab: reproduction of the solvable model of neural scaling laws</title>"
+        f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>"
+        "<h1>Reproduction: a solvable model of neural scaling laws</h1>"
+        "<p class='meta'>Maloney, Roberts &amp; Sully (2022), arXiv:2210.16859, as implemented "
+        f"by scalinglab {html.escape(__version__)}. Mode: {html.escape(run.get('mode', '?'))}; "
+        f"total run time {built}; finished {html.escape(run.get('finished', '?'))}; report "
+        f"written {time.strftime('%Y-%m-%dT%H:%M:%S%z')}.</p><nav>{nav}</nav>"
+        "<h2 id='summary'>Measured against predicted</h2>"
+        "<p>Relative difference = measured / predicted − 1. Theory: the deterministic "
+        "equivalent and the closed forms of the spec; measured: simulation (exact population "
+        "loss, spec §5) or fits to it. '—': no closed-form prediction.</p>"
+        f"{_summary_table(metas)}"
+        f"<h2>Run times</h2><table><tr><th>figure</th><th>seconds</th></tr>{times}"
+        f"<tr><th>total</th><td class='num'>{built}</td></tr></table>"
+        + "".join(_figure_section(f, m) for f, m in zip(folders, metas))
+        + "</body></html>"
+    )
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,218 @@
+"""Run the figures: config → compute → data files → drawing → PNG and SVG, then the report.
+
+Layout of an output folder ``DIR``::
+
+    DIR/index.html                  the report (:mod:`.report`)
+    DIR/run.json                    mode, version, figures, run times
+    DIR/NAME/NAME.png, NAME.svg     the figure
+    DIR/NAME/data/TABLE.csv         everything the drawing uses (restyle without recomputing:
+                                    ``scalinglab reproduce --replot``)
+    DIR/NAME/meta.json              the merged config, seconds, summary rows
+    DIR/sweeps/NAME/                the figure's simulation sweep (resumable)
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..exceptions import ConfigError
+from .config import load_figure_config
+from .context import RunContext
+from .style import house_style, save_figure
+
+__all__ = ["FIGURES", "FigureSpec", "RunSummary", "figure_names", "replot", "reproduce"]
+
+
+class FigureSpec(NamedTuple):
+    """A figure: its module in :mod:`.figures` and the names of its compute/draw functions."""
+
+    module: str
+    compute: str = "compute"
+    draw: str = "draw"
+
+    def functions(self) -> tuple[Callable, Callable, str]:
+        mod = importlib.import_module(f"scalinglab.reproduce.figures.{self.module}")
+        title = getattr(mod, "TITLE", None) or getattr(mod, f"TITLE_{self.compute[-1].upper()}")
+        return getattr(mod, self.compute), getattr(mod, self.draw), title
+
+
+FIGURES: dict[str, FigureSpec] = {
+    "spectrum": FigureSpec("spectrum"),
+    "features": FigureSpec("features"),
+    "loss-vs-N": FigureSpec("learning_curves", "compute_n", "draw_n"),
+    "loss-vs-T": FigureSpec("learning_curves", "compute_t", "draw_t"),
+    "phase": FigureSpec("phase"),
+    "breakdown": FigureSpec("breakdown"),
+    "double-descent": FigureSpec("double_descent"),
+    "optimal-ridge": FigureSpec("optimal_ridge"),
+    "scaling-fit": FigureSpec("scaling_fit"),
+}
+"""Every reproduced figure, in report order."""
+
+
+def figure_names(only: str | Iterable[str] | None = None) -> list[str]:
+    """The figures to build: all, or the comma-separated / listed names (validated)."""
+    if only is None:
+        return list(FIGURES)
+    names = [s.strip() for s in only.split(",")] if isinstance(only, str) else list(only)
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown or not names:
+        raise ConfigError(
+            f"The 'only' parameter must list figures among {', '.join(FIGURES)}. "
+            f"Got {', '.join(unknown) or repr(only)} instead."
+        )
+    return [n for n in FIGURES if n in names]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return value
+
+
+def _draw(name: str, tables: dict, cfg: Mapping[str, Any], folder: Path, draw) -> list[str]:
+    with house_style():
+        fig = draw(tables, cfg)
+        paths = save_figure(fig, folder / name)
+    return [p.name for p in paths]
+
+
+def run_figure(name: str, ctx: RunContext, quick: bool, overrides=None) -> dict[str, Any]:
+    """Build one figure into ``ctx.out_dir/name``; return its meta record."""
+    compute, draw, title = FIGURES[name].functions()
+    cfg = load_figure_config(name, quick, overrides)
+    folder = ctx.out_dir / name
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    tables = compute(cfg, ctx)
+    compute_seconds = time.perf_counter() - start
+    for key, frame in tables.items():
+        frame.to_csv(data / f"{key}.csv", index=False)
+    files = _draw(name, tables, cfg, folder, draw)
+    meta = {
+        "name": name,
+        "title": cfg.get("title", title),
+        "description": cfg.get("description", ""),
+        "mode": cfg["mode"],
+        "config": dict(cfg),
+        "seconds": time.perf_counter() - start,
+        "compute_seconds": compute_seconds,
+        "files": files,
+        "tables": sorted(tables),
+        "summary": tables["summary"].to_dict(orient="records"),
+    }
+    (folder / "meta.json").write_text(json.dumps(_jsonable(meta), indent=2, ensure_ascii=False))
+    return meta
+
+
+def replot(out_dir: str | Path, only: str | Iterable[str] | None = None) -> list[str]:
+    """Redraw figures from their stored data (``DIR/NAME/data/*.csv``) without recomputing."""
+    import pandas as pd
+
+    from .config import Config
+
+    out = Path(out_dir)
+    done = []
+    for name in figure_names(only):
+        folder = out / name
+        if not (folder / "meta.json").exists():
+            continue
+        meta = json.loads((folder / "meta.json").read_text())
+        tables = {k: pd.read_csv(folder / "data" / f"{k}.csv") for k in meta["tables"]}
+        _draw(name, tables, Config(meta["config"]), folder, FIGURES[name].functions()[1])
+        done.append(name)
+    return done
+
+
+@dataclass
+class RunSummary:
+    """What a :func:`reproduce` call built, where, and how long it took."""
+
+    out_dir: Path
+    mode: str
+    figures: list[str]
+    seconds: float
+    figure_seconds: dict[str, float] = field(default_factory=dict)
+    report: Path | None = None
+
+
+def reproduce(
+    out_dir: str | Path = "reproduce-out",
+    *,
+    quick: bool = True,
+    only: str | Iterable[str] | None = None,
+    workers: int | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    report: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Build the paper's figures (all, or ``only``) into ``out_dir`` and write the report.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder (created); an interrupted run resumes its simulations from
+        ``out_dir/sweeps``.
+    quick : bool
+        The ``[quick]`` sections of the configs (all figures in a few minutes) or ``[full]``.
+    only : str or list of str, optional
+        Figure names (comma-separated string or list); default all of :data:`FIGURES`.
+    workers : int, optional
+        Worker processes per simulation sweep (default: 1 for quick, one per core for full).
+    overrides : mapping, optional
+        ``{name: {key: value}}`` merged into a figure's config last (e.g. tiny test configs).
+    report : bool
+        Write ``out_dir/index.html`` afterwards.
+    progress : callable, optional
+        Called with one line of text per finished figure.
+    """
+    names = figure_names(only)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if workers is None and quick:
+        workers = 1
+    ctx = RunContext(out, workers=workers)
+    start = time.perf_counter()
+    record_path = out / "run.json"
+    previous = json.loads(record_path.read_text()) if record_path.exists() else {}
+    seconds = dict(previous.get("figure_seconds", {})) if previous.get("quick") == quick else {}
+    for name in names:
+        meta = run_figure(name, ctx, quick, (overrides or {}).get(name))
+        seconds[name] = meta["seconds"]
+        if progress is not None:
+            progress(f"{name}: {meta['seconds']:.1f} s -> {out / name / (name + '.png')}")
+    total = time.perf_counter() - start
+    from .. import __version__
+
+    record = {
+        "mode": "quick" if quick else "full",
+        "quick": quick,
+        "scalinglab_version": __version__,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "seconds": total,
+        "figures": names,
+        "figure_seconds": seconds,
+        "workers": workers,
+    }
+    record_path.write_text(json.dumps(record, indent=2))
+    summary = RunSummary(out, record["mode"], names, total, seconds)
+    if report:
+        from .report import write_report
+
+        summary.report = write_report(out)
+    return summary

@@ -1,0 +1,63 @@
+"""The report opened in a real headless browser (Debian's chromium, `make browser`)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from scalinglab.reproduce import FIGURES
+
+from _helpers.chromium import Page, artifacts_dir, find_chromium
+
+CHECK = """(() => {
+  const imgs = Array.from(document.images);
+  const cells = (cls) => Array.from(document.querySelectorAll('#summary-table td.' + cls))
+      .map(td => td.textContent.trim());
+  return {
+    images: imgs.length,
+    decoded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+    widths: imgs.map(i => i.naturalWidth),
+    measured: cells('measured'),
+    predicted: cells('predicted'),
+    rel: cells('rel'),
+    external: Array.from(document.querySelectorAll('[src],[href]'))
+      .map(e => e.getAttribute('src') || e.getAttribute('href'))
+      .filter(u => /^(https?:)?\\/\\//.test(u)),
+  };
+})()"""
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    binary = find_chromium()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required in CI (install it with `make browser`)")
+        pytest.skip("chromium not installed (run `make browser`); required when CI=true")
+    pytest.importorskip("websocket", reason="websocket-client (dev extra) is not installed")
+    return binary
+
+
+def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
+    page = Page(chromium)
+    try:
+        page.navigate(run.report.resolve().as_uri())
+        result = page.evaluate(CHECK)
+        shot = artifacts_dir(tmp_path_factory.mktemp("artifacts")) / "report.png"
+        page.screenshot(shot)
+        errors = page.errors()
+    finally:
+        page.close()
+    print(f"report screenshot: {shot}")
+    assert not errors, errors
+    assert result["images"] == len(FIGURES)
+    assert result["decoded"] == result["images"], result["widths"]
+    assert not result["external"], result["external"]  # self-contained: no network needed
+    measured = [float(v) for v in result["measured"]]  # every measured cell holds a number
+    assert len(measured) >= len(FIGURES)
+    numbers = [v for v in result["predicted"] if v != "—"]
+    assert len(numbers) >= len(FIGURES) and all(float(v) == float(v) for v in numbers)
+    rels = [float(v.rstrip("%")) for v in result["rel"] if v != "—"]
+    assert rels and all(abs(v) < 1e4 for v in rels)
+    assert shot.stat().st_size > 10_000

@@ -1,0 +1,76 @@
+"""Configs, the CLI commands, replotting and the report file (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pandas as pd
+import pytest
+
+from scalinglab.cli import main
+from scalinglab.exceptions import ConfigError
+from scalinglab.reproduce import FIGURES, figure_names, load_figure_config, replot, write_report
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_every_config_loads_in_both_modes(name):
+    quick, full = load_figure_config(name, True), load_figure_config(name, False)
+    assert quick["mode"] == "quick" and full["mode"] == "full"
+    assert quick["title"] == full["title"]
+    assert "model" in quick or "low_dim_model" in quick
+
+
+def test_config_sections_merge_key_by_key():
+    quick = load_figure_config("loss-vs-N", True)
+    full = load_figure_config("loss-vs-N", False)
+    assert full["model"]["alpha"] == quick["model"]["alpha"]  # kept from the shared table
+    assert full["model"]["M"] != quick["model"]["M"]  # overridden by [full]
+    tiny = load_figure_config("loss-vs-N", True, {"model": {"M": 50}})
+    assert tiny["model"] == {"M": 50, "alpha": quick["model"]["alpha"]}
+
+
+def test_only_is_validated():
+    assert figure_names("phase, spectrum") == ["spectrum", "phase"]
+    with pytest.raises(ConfigError, match="'only' parameter"):
+        figure_names("nope")
+
+
+def test_cli_rejects_unknown_figure(capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["reproduce", "--quick", "--out", str(tmp_path), "--only", "nope"])
+    assert stop.value.code == 2
+    assert "Error: The 'only' parameter" in capsys.readouterr().err
+
+
+def test_cli_report_needs_figures(capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["report", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "has none" in capsys.readouterr().err
+
+
+def test_report_is_self_contained(run):
+    page = run.report.read_text(encoding="utf-8")
+    images = re.findall(r"src='data:image/png;base64,([^']+)'", page)
+    assert len(images) == len(FIGURES)
+    for data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "http://" not in page and "https://" not in page
+    import scalinglab
+
+    assert scalinglab.__version__ in page
+    for name in FIGURES:
+        assert f"id='{name}'" in page
+
+
+def test_replot_redraws_from_stored_data(run, capsys):
+    png = run.out_dir / "phase" / "phase.png"
+    data = pd.read_csv(run.out_dir / "phase" / "data" / "grid.csv")
+    png.unlink()
+    assert replot(run.out_dir, "phase") == ["phase"]
+    assert png.stat().st_size > 5000
+    pd.testing.assert_frame_equal(pd.read_csv(run.out_dir / "phase" / "data" / "grid.csv"), data)
+    main(["report", str(run.out_dir)])
+    assert "index.html" in capsys.readouterr().out
+    assert write_report(run.out_dir) == run.out_dir / "index.html"

@@ -1,0 +1,156 @@
+"""The reproduced figures' data checked against theory (tiny configs, all figures in one run)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scalinglab import DataModel, predict
+from scalinglab.reproduce import FIGURES
+
+from _helpers.reproduce_tiny import TINY, theory_tolerance
+
+
+def table(run, name, key):
+    return pd.read_csv(run.out_dir / name / "data" / f"{key}.csv")
+
+
+def summary_rows(run, name):
+    return json.loads((run.out_dir / name / "meta.json").read_text())["summary"]
+
+
+def assert_close_to_theory(frame):
+    ratio = frame["loss_mean"] / frame["theory"]
+    bad = np.abs(ratio - 1) > theory_tolerance(frame)
+    assert not bad.any(), frame[bad].assign(ratio=ratio[bad])
+
+
+def test_every_figure_written(run):
+    for name in FIGURES:
+        folder = run.out_dir / name
+        for suffix in (".png", ".svg"):
+            assert (folder / f"{name}{suffix}").stat().st_size > 5000
+        meta = json.loads((folder / "meta.json").read_text())
+        assert meta["config"]["mode"] == "quick"
+        assert meta["summary"], name
+    assert (run.out_dir / "index.html").exists()
+
+
+def test_spectrum_exponent_and_falloff(run):
+    fits = table(run, "spectrum", "fits")
+    alpha = 1.0
+    # The automatic-range fit of a sample spectrum: within 5 % of 1 + α (sample-covariance
+    # distortion of the tail is a few %; see realdata.powerlaw).
+    assert np.all(np.abs(fits["exponent"] / (1 + alpha) - 1) < 0.05), fits
+    # Silverstein prediction of the sample spectrum: median relative difference below 5 %.
+    assert np.all(fits["silverstein_median_rel_diff"] < 0.05), fits
+    spectra = table(run, "spectrum", "spectra")
+    M = TINY["spectrum"]["model"]["M"]
+    for T in TINY["spectrum"]["T"]:
+        sample = spectra[(spectra["T"] == T) & (spectra["kind"] == "sample")]
+        assert len(sample) == min(T, M)  # rank min(T, M): the fall-off at T
+
+
+def test_features_cut_and_extension(run):
+    spectra = table(run, "features", "spectra")
+    cfg = TINY["features"]
+    n_cut = cfg["N_cut"]
+    lin = spectra[spectra["label"].str.startswith(f"linear, N = {n_cut} <")]
+    assert len(lin) == n_cut  # an N x N covariance: the spectrum stops at N
+    low = spectra[spectra["panel"] == "model-low-dim"]
+    M = cfg["low_dim_model"]["M"]
+    linear = low[low["label"].str.startswith("linear")]["relative"].to_numpy()
+    relu = low[low["label"].str.startswith("ReLU")]["relative"].to_numpy()
+    # rank M: eigenvalue M+1 is rounding noise (spec §10 S5: < 1e-8 relative)
+    assert linear[M] < 1e-8
+    # ReLU extends past M: eigenvalue 4M is a finite fraction of eigenvalue M (spec §10 S5
+    # gives [0.05, 0.2] at M = 50-200; wider here at M = 16)
+    assert 0.02 < relu[4 * M - 1] / relu[M - 1] < 0.5
+    data = spectra[spectra["panel"] == "data"]
+    d = int(table(run, "features", "data")["dim"].iloc[0])
+    lin_d = data[data["label"] == f"linear, N = {cfg['data_N_wide']}"]["relative"].to_numpy()
+    relu_d = data[data["label"] == f"ReLU, N = {cfg['data_N_wide']}"]["relative"].to_numpy()
+    assert np.all(lin_d[d:] < 1e-9)  # linear features of d-dimensional data: rank ≤ d
+    assert np.sum(relu_d[d:] > 1e-6) > 100  # ReLU: hundreds of eigenvalues past d
+
+
+@pytest.mark.parametrize("name, axis", [("loss-vs-N", "N"), ("loss-vs-T", "T")])
+def test_learning_curves(run, name, axis):
+    sim = table(run, name, "simulation")
+    assert_close_to_theory(sim)
+    slopes = table(run, name, "slopes").iloc[0]
+    alpha = 1.0
+    # the issue's tolerance: fitted loss exponent within 5 % of α in the power-law regime
+    assert abs(-slopes["slope_simulation"] / alpha - 1) < 0.05, slopes
+    # independent check of the stored theory column
+    model = DataModel(M=TINY[name]["model"]["M"], alpha=alpha)
+    L = predict(model, sim["N"].to_numpy(), sim["T"].to_numpy(), TINY[name]["ridge"]).loss
+    np.testing.assert_allclose(sim["theory"], L, rtol=1e-12)
+
+
+def test_phase(run):
+    path = table(run, "phase", "path")
+    # noise-free compute-optimal allocation is N = T (spec §6.6); 1e-4 is the optimiser's tolerance
+    np.testing.assert_allclose(path["N"] / path["T"], 1.0, rtol=1e-4)
+    assert_close_to_theory(table(run, "phase", "simulation"))
+    grid = table(run, "phase", "grid")
+    assert np.all(np.isfinite(grid["loss"])) and np.all(grid["loss"] > 0)
+    row = next(r for r in summary_rows(run, "phase") if "exponent of N*" in r["quantity"])
+    assert abs(row["measured"] - 0.5) < 1e-3
+
+
+def test_breakdown(run):
+    sim = table(run, "breakdown", "simulation")
+    assert_close_to_theory(sim)
+    M = TINY["breakdown"]["model"]["M"]
+    theory = table(run, "breakdown", "theory")
+    big = theory[(theory["N"] > M)].dropna(subset=["power_law"])
+    near = big[big["T"] > 0.9 * M]
+    # breakdown: near T = M the loss is far below the power-law extrapolation (spec §6.4, §6.7)
+    assert np.all(near["loss"] < 0.5 * near["power_law"])
+    # the seed formula tracks the exact theory qualitatively for α = 1 (spec §9.5: 0.82-1.05)
+    rows = summary_rows(run, "breakdown")
+    plateau = next(r for r in rows if "seed formula K(1/N" in r["quantity"])
+    assert abs(plateau["rel_diff"]) < 0.2
+    # plateau: for N < M the loss at the largest T is within 2 % of its T → ∞ limit
+    small = theory[theory["N"] < M].sort_values("T")
+    limit = plateau["predicted"]
+    assert abs(small["loss"].iloc[-1] / limit - 1) < 0.05
+
+
+def test_double_descent(run):
+    sim = table(run, "double-descent", "simulation")
+    T = TINY["double-descent"]["T"]
+    ridgeless = sim[sim["curve"] == "ridge 0"]
+    peak = ridgeless.loc[ridgeless["loss_mean"].idxmax(), "N"]
+    neighbours = sorted(ridgeless["N"], key=lambda n: abs(math.log(n / T)))[:2]
+    assert peak in neighbours  # the peak sits at the grid points next to N = T
+    tuned = sim[sim["curve"] == "optimal ridge"].sort_values("N")
+    assert np.all(np.diff(tuned["loss_mean"]) < 0)  # no peak at the optimal ridge
+    assert_close_to_theory(tuned)
+    calm = ridgeless[(ridgeless["N"] / T < 0.7) | (ridgeless["N"] / T > 1.4)]
+    assert_close_to_theory(calm)
+
+
+def test_optimal_ridge(run):
+    scan = table(run, "optimal-ridge", "scan")
+    assert_close_to_theory(scan)
+    best = scan.loc[scan["loss_mean"].idxmin()]
+    assert best["factor"] == pytest.approx(1.0)  # MC minimum at γ* (spec §9.3)
+    grid = table(run, "optimal-ridge", "grid")
+    finite = grid[np.isfinite(grid["gain"])]
+    assert np.all(finite["gain"] >= 1 - 1e-9)  # γ* is never worse than γ → 0
+
+
+def test_scaling_fit(run):
+    sim = table(run, "scaling-fit", "simulation")
+    assert_close_to_theory(sim)
+    params = table(run, "scaling-fit", "fit_params").iloc[0]
+    # L ≈ K(1/N + 1/T)^α holds within 0.5-8 % (spec §6.5), so the fitted α is within 10 %
+    assert abs(params["alpha"] - 1.0) < 0.1
+    held = sim[sim["heldout"]]
+    assert np.all(np.abs(held["fit"] / held["loss_mean"] - 1) < 0.15)
