@@ -17,6 +17,9 @@ for the per-instance loss.
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +32,7 @@ from .backend import Backend
 STREAM_W = 3  # teacher weights of the per-instance loss
 STREAM_EPS = 4  # label noise of the per-instance loss
 
-DEFAULT_CHUNK_ELEMENTS = 1 << 24  # about 128 MB of float64 per drawn chunk of X and U
+DEFAULT_CHUNK_ELEMENTS = 1 << 25  # about 256 MB of float64 per drawn chunk of X and U
 
 
 @dataclass
@@ -77,34 +80,60 @@ class InstanceSums:
 
 
 def default_chunk(N: int, T: int) -> int:
-    """Latent columns per chunk: about 64 MB of drawn numbers, a multiple of the draw block."""
+    """Latent columns per chunk: about 256 MB of drawn numbers, a multiple of the draw block
+    (large chunks keep the BLAS products efficient; memory stays independent of M)."""
     columns = DEFAULT_CHUNK_ELEMENTS // max(N + T, 1)
     return int(max(1, min(64, columns // DRAW_BLOCK)) * DRAW_BLOCK)
 
 
+_DRAW_THREADS = max(1, min(8, os.cpu_count() or 1))
+_draw_pool: ThreadPoolExecutor | None = None
+_local = threading.local()
+
+
+def _scratch(size: int) -> np.ndarray:
+    """This thread's reusable buffer of at least ``size`` numbers (drawing into reused memory
+    avoids the page faults of fresh allocations)."""
+    buf = getattr(_local, "scratch", None)
+    if buf is None or buf.size < size:
+        buf = _local.scratch = np.empty(size)
+    return buf
+
+
 def _draw_chunk(
-    backend: Backend,
-    seq: np.random.SeedSequence,
-    stream: int,
-    start: int,
-    out: Any,
-    scratch: np.ndarray,
+    backend: Backend, seq: np.random.SeedSequence, stream: int, start: int, out: Any
 ) -> None:
     """Fill ``out`` (rows x width) with the standard normals of latent columns
-    [start, start + width) of one stream, block by block (``start`` is block-aligned)."""
-    width = out.shape[1]
-    for offset in range(0, width, DRAW_BLOCK):
+    [start, start + width) of one stream (``start`` is block-aligned).
+
+    Every block has its own generator, so blocks are drawn in parallel threads (NumPy releases
+    the GIL while it fills an array); the numbers do not depend on the threading.
+    """
+    global _draw_pool
+    rows, width = out.shape
+
+    def fill(offset: int) -> None:
         cols = min(DRAW_BLOCK, width - offset)
         block = (start + offset) // DRAW_BLOCK
         backend.fill_standard_normal(
-            child(seq, stream, block), out[:, offset : offset + cols], scratch
+            child(seq, stream, block), out[:, offset : offset + cols], _scratch(rows * cols)
         )
+
+    offsets = range(0, width, DRAW_BLOCK)
+    if backend.draws == "device" or len(offsets) < 2 or _DRAW_THREADS == 1:
+        for offset in offsets:
+            fill(offset)
+        return
+    if _draw_pool is None:
+        _draw_pool = ThreadPoolExecutor(_DRAW_THREADS, thread_name_prefix="scalinglab-draw")
+    for done in _draw_pool.map(fill, offsets):
+        del done
 
 
 def _draw(backend: Backend, seq: np.random.SeedSequence, stream: int, rows: int, M: int) -> Any:
     """All M latent columns of one stream (small sizes: tests, brute force, instances)."""
     out = backend.zeros((rows, M))
-    _draw_chunk(backend, seq, stream, 0, out, np.empty(rows * DRAW_BLOCK))
+    _draw_chunk(backend, seq, stream, 0, out)
     return out
 
 
@@ -150,29 +179,27 @@ def accumulate(
         y = backend.zeros((T,))
         ULw = backend.zeros((N,))
         wLw = 0.0
-    # Reused buffers: the drawn chunk of X and U, and U Λ^{1/2} (fresh allocations of this
-    # size would cost page faults comparable to the random draws themselves).
+    # Reused buffers: the drawn chunk of X and of the standard normals G of U = s G, and
+    # U Λ^{1/2} (fresh allocations of this size would cost page faults comparable to the random
+    # draws themselves). F accumulates X Gᵀ and is scaled by s once at the end.
     width = min(chunk, M)
     X_buf = backend.zeros((T, width))
-    U_buf = backend.zeros((N, width))
+    G_buf = backend.zeros((N, width))
     UL_buf = backend.zeros((N, width))
-    scratch = np.empty(max(N, T) * DRAW_BLOCK)
 
     for start in range(0, M, chunk):
         stop = min(M, start + chunk)
         cols = stop - start
-        X, U, UL = X_buf[:, :cols], U_buf[:, :cols], UL_buf[:, :cols]
+        X, G, UL = X_buf[:, :cols], G_buf[:, :cols], UL_buf[:, :cols]
         lam = model.eigenvalues(start, stop)
         omega = model.teacher_variances(start, stop)
         signal += float(lam @ omega)
         sqrt_lam = backend.asarray(np.sqrt(lam))
-        _draw_chunk(backend, seq, STREAM_X, start, X, scratch)
-        _draw_chunk(backend, seq, STREAM_U, start, U, scratch)
+        _draw_chunk(backend, seq, STREAM_X, start, X)
+        _draw_chunk(backend, seq, STREAM_U, start, G)
         X *= sqrt_lam
-        U *= scale_u
-        F += X @ U.T
-        UL[...] = U
-        UL *= sqrt_lam  # U Λ^{1/2}
+        F += X @ G.T  # X Uᵀ / s
+        backend.multiply_into(G, backend.asarray(scale_u * np.sqrt(lam)), UL)  # U Λ^{1/2}
         C += UL @ UL.T  # a transposed pair: BLAS syrk
         if model.isotropic:
             K += float(omega[0]) * (X @ X.T)
@@ -185,12 +212,13 @@ def accumulate(
             B += UL @ X.T
         if instance:
             w = backend.zeros((1, cols))
-            _draw_chunk(backend, seq, STREAM_W, start, w, scratch)
+            _draw_chunk(backend, seq, STREAM_W, start, w)
             w = w[0] * backend.asarray(np.sqrt(omega))
             y += X @ w
             Lw = backend.asarray(lam) * w
-            ULw += U @ Lw
+            ULw += scale_u * (G @ Lw)
             wLw += float(xp.sum(w * Lw))
+    F *= scale_u
     inst = None
     if instance:
         eps = backend.standard_normal(child(seq, STREAM_EPS, 0), (T, 1))[:, 0] * model.noise
@@ -216,12 +244,11 @@ def feature_covariance(
     C = np.zeros((N, N))
     G = np.zeros((N, N)) if teacher else None
     U_buf = np.empty((N, min(chunk, model.M)))
-    scratch = np.empty(N * DRAW_BLOCK)
     scale_u = float(np.sqrt(model.feature_scale))
     for start in range(0, model.M, chunk):
         stop = min(model.M, start + chunk)
         U = U_buf[:, : stop - start]
-        _draw_chunk(backend, seq, STREAM_U, start, U, scratch)
+        _draw_chunk(backend, seq, STREAM_U, start, U)
         lam = model.eigenvalues(start, stop)
         UL = U * (scale_u * np.sqrt(lam))
         C += UL @ UL.T

@@ -88,6 +88,13 @@ class Backend:
             return values.astype(self._dtype, copy=False)
         return self._torch.as_tensor(values, dtype=self._dtype, device=self.device)
 
+    def multiply_into(self, a: Any, factor: Any, out: Any) -> None:
+        """``out[...] = a * factor`` without a temporary array."""
+        if self.name == "numpy":
+            np.multiply(a, factor, out=out)
+        else:
+            self._torch.mul(a, factor, out=out)
+
     def to_numpy(self, values: Any) -> np.ndarray:
         """A backend array as a float64 NumPy array."""
         if self.name == "numpy":
@@ -109,7 +116,7 @@ class Backend:
         """Write the draws of :meth:`standard_normal` for ``out.shape`` into ``out``.
 
         ``scratch`` is a reusable contiguous NumPy float64 array of at least ``out.size``
-        numbers: drawing into reused memory avoids page faults on fresh allocations.
+        numbers.
         """
         if self.draws == "device":
             out[...] = self.standard_normal(seq, tuple(out.shape))

@@ -143,7 +143,6 @@ def ridge_losses(
     quadratic = xp.sum((d @ quad_matrix) * d, axis=1)
     noise_term = var * ((d * d) @ noise_diag)
     raw = signal - 2.0 * linear + quadratic + noise_term
-    # Rounding floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (spec §5.1, §8.1).
     # Precision floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (spec §5.1, §8.1):
     # rounding of the sum itself (64 ε), plus input errors ε_in in F amplified by √cond
     # (relative to F's smallest kept singular value). Calibrated against float64 on the same
