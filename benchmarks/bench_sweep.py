@@ -1,6 +1,6 @@
 """Cost of the sweep machinery (issue 5), with the bare compute measured in the same run.
 
-The sweep has tasks of about one second (M = 2000, N = T = 150, 300, 600, three ridges:
+The sweep has tasks of about one second (M = 4000, N = T = 200, 400, 800, three ridges:
 one shared draw and 9 eigendecompositions per task). Every computation uses one BLAS thread
 (as the sweep's worker processes do), so that the figures compare like with like. Measured,
 alternating, ``--rounds`` times (the minimum of each is reported):
@@ -37,6 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from scalinglab import DataModel
 from scalinglab.simulation import simulate
+from scalinglab.simulation.accumulate import limit_draw_threads
 from scalinglab.sweeps import expand_tasks, load_config, load_results, run_sweep
 from scalinglab.sweeps.execute import Execution, dask_client
 
@@ -45,7 +46,7 @@ def sweep_config(tasks: int) -> dict:
     return {
         "seeds": tasks,
         "seed": 0,
-        "grid": {"M": [2000], "N": [150, 300, 600], "T": [150, 300, 600], "ridge": [0, 1e-3, 1e-2]},
+        "grid": {"M": [4000], "N": [200, 400, 800], "T": [200, 400, 800], "ridge": [0, 1e-3, 1e-2]},
     }
 
 
@@ -60,7 +61,7 @@ def bare(config: dict) -> float:
 def _simulate_task(task) -> None:
     p = task.params
     model = DataModel(M=p["M"], alpha=p["alpha"], noise=p["noise"])
-    with threadpool_limits(1):
+    with threadpool_limits(1), limit_draw_threads(1):
         simulate(model, N=list(task.N), T=list(task.T), ridge=list(task.ridge), seeds=1,
                  seed=task.seed_sequence())  # fmt: skip
 
@@ -104,8 +105,8 @@ def cluster_fixed_cost(workers: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=8, help="tasks per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating repeats")
+    parser.add_argument("--tasks", type=int, default=16, help="tasks per measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating repeats")
     args = parser.parse_args()
     config = sweep_config(args.tasks)
     print(f"load average before: {os.getloadavg()}, cores: {os.cpu_count()}")

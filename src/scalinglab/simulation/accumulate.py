@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +90,20 @@ def default_chunk(N: int, T: int) -> int:
 
 _DRAW_THREADS = max(1, min(8, os.cpu_count() or 1))
 _draw_pool: ThreadPoolExecutor | None = None
+_draw_limit: int | None = None
 _local = threading.local()
+
+
+@contextmanager
+def limit_draw_threads(threads: int) -> Iterator[None]:
+    """Draw random blocks with at most ``threads`` threads inside the block (e.g. 1 in sweep
+    workers, which already run one process per core)."""
+    global _draw_limit
+    previous, _draw_limit = _draw_limit, threads
+    try:
+        yield
+    finally:
+        _draw_limit = previous
 
 
 def _scratch(size: int) -> np.ndarray:
@@ -120,7 +135,8 @@ def _draw_chunk(
         )
 
     offsets = range(0, width, DRAW_BLOCK)
-    if backend.draws == "device" or len(offsets) < 2 or _DRAW_THREADS == 1:
+    threads = _DRAW_THREADS if _draw_limit is None else min(_DRAW_THREADS, _draw_limit)
+    if backend.draws == "device" or len(offsets) < 2 or threads <= 1:
         for offset in offsets:
             fill(offset)
         return

@@ -140,7 +140,9 @@ def run_task(task: Task, blas_threads: int | None = None) -> dict[str, list]:
         else:
             from threadpoolctl import threadpool_limits
 
-            with threadpool_limits(blas_threads):
+            from ..simulation.accumulate import limit_draw_threads
+
+            with threadpool_limits(blas_threads), limit_draw_threads(blas_threads):
                 result = _simulate(simulate, model, task)
         seconds = time.perf_counter() - start
     warning = "; ".join(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
