@@ -162,3 +162,20 @@ def test_plateau_zero_loss_is_reported_at_the_rounding_floor():
     assert result.loss[0, 0, 0, 0] <= result.resolution[0, 0, 0, 0]
     # The floor is a rounding-level fraction of the signal scale s_ω.
     assert result.resolution[0, 0, 0, 0] < 1e-11 * model.signal_variance()
+
+
+def _one_loss(seed: int) -> float:
+    return float(simulate(DataModel(M=3000), N=50, T=80, seed=seed).loss[0, 0, 0, 0])
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_parallel_draws_survive_a_fork():
+    """The block-drawing thread pool is rebuilt in forked children (no hang, same numbers)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    here = _one_loss(3)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        there = list(pool.map(_one_loss, [3, 3]))
+    assert there == [here, here]

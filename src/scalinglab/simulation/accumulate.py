@@ -94,6 +94,15 @@ _draw_limit: int | None = None
 _local = threading.local()
 
 
+def _forget_pool_after_fork() -> None:
+    """A forked child inherits the pool object but not its threads: start a new one there."""
+    global _draw_pool
+    _draw_pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 @contextmanager
 def limit_draw_threads(threads: int) -> Iterator[None]:
     """Draw random blocks with at most ``threads`` threads inside the block (e.g. 1 in sweep
