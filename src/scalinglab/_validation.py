@@ -98,7 +98,7 @@ def check_positive_array(name: str, value: Any) -> np.ndarray:
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise _fail(name, "an array of positive finite floats", f"{arr[i]!r} at index {i}")
+        raise _fail(name, "an array of positive finite floats", f"{float(arr[i])!r} at index {i}")
     return arr
 
 

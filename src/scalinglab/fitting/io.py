@@ -109,8 +109,8 @@ def _check_values(name: str, arr: np.ndarray) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ConfigError(
-            f"The '{name}' column must hold positive finite numbers. Got {arr[i]!r} at row {i} "
-            "instead."
+            f"The '{name}' column must hold positive finite numbers. "
+            f"Got {float(arr[i])!r} at row {i} instead."
         )
 
 
