@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from array_api_compat import array_namespace
 
 from .accumulate import InstanceSums
@@ -47,6 +48,14 @@ class RidgeLosses:
     condition: np.ndarray  # (max(s) + γ)/(min kept s + γ): the ill-conditioning of each solve
     instance_loss: np.ndarray | None
     rank: int
+
+
+def _eigh(xp: Any, gram: Any) -> tuple[Any, Any]:
+    """Eigendecomposition of a fresh symmetric Gram matrix (LAPACK syevd; NumPy arrays are
+    decomposed in place, without the copy and finiteness pass of ``numpy.linalg.eigh``)."""
+    if isinstance(gram, np.ndarray):
+        return scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False, driver="evd")
+    return xp.linalg.eigh(gram)
 
 
 def _inverse_factors(xp: Any, s: Any, ridges: np.ndarray, cutoff: float) -> tuple[Any, Any]:
@@ -103,7 +112,7 @@ def ridge_losses(
     var = float(noise) ** 2
     primal = (N <= T) if path is None else (path == "primal")
     gram = F.T @ F if primal else F @ F.T
-    s, V = xp.linalg.eigh(gram)
+    s, V = _eigh(xp, gram)
     eps = float(xp.finfo(F.dtype).eps)
     # Null directions of F show up as eigenvalues of order ε·max(s) from the Gram product
     # (ε_in²·max(s) when F itself carries relative errors ε_in from a float32 accumulation).
