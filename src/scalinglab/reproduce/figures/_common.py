@@ -29,6 +29,17 @@ def summary_row(quantity: str, measured: float, predicted: float, note: str = ""
     }
 
 
+def agreement_row(what: str, ratio) -> dict:
+    """The row "simulated / theory loss, mean over n points" for the ratios ``ratio``."""
+    ratio = np.asarray(ratio, dtype=np.float64)
+    return summary_row(
+        f"{what}, mean over {ratio.size} points",
+        float(ratio.mean()),
+        1.0,
+        f"max |rel diff| {float(np.abs(ratio - 1).max()):.3f}",
+    )
+
+
 def log_grid(low: float, high: float, num: int) -> np.ndarray:
     """``num`` log-spaced floats from ``low`` to ``high`` (for theory curves)."""
     return np.geomspace(float(low), float(high), int(num))

@@ -21,7 +21,7 @@ from ...theory import predict
 from ...theory.asymptotics import c_alpha
 from ..context import build_model, model_text
 from ..style import LOSS_LABEL, PALETTE, add_footer, new_figure, theory_over_simulation
-from ._common import footer, log_grid, summary_row
+from ._common import agreement_row, footer, log_grid, summary_row
 
 TITLE = "Plateau and breakdown as N or T reaches the latent size M"
 PEAK_WINDOW = (0.7, 1.4)
@@ -96,12 +96,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             float(seed_formula(model, high, t_near)),
             "seed formula: qualitative",
         ),
-        summary_row(
-            f"simulated / theory loss, mean over {len(sim)} points",
-            float(ratio.mean()),
-            1.0,
-            f"max |rel diff| {float(np.abs(ratio - 1).max()):.3f}",
-        ),
+        agreement_row("simulated / theory loss", ratio),
     ]
     return {"simulation": sim, "theory": theory, "summary": pd.DataFrame(summary)}
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ...theory import optimal_ridge, predict
 from ..context import build_model, model_text
 from ..style import LOSS_LABEL, PALETTE, add_footer, new_figure, theory_over_simulation
-from ._common import footer, log_grid, pick, summary_row
+from ._common import agreement_row, footer, log_grid, pick, summary_row
 
 TITLE = "Double descent at ridge 0, removed by the optimal ridge"
 PEAK_WINDOW = (0.7, 1.4)
@@ -71,18 +71,8 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             0,
             "no peak: monotone in N",
         ),
-        summary_row(
-            f"ridge 0: simulated / theory loss, mean over {len(r0)} points off the peak",
-            float(r0.mean()),
-            1.0,
-            f"max |rel diff| {float(np.abs(r0 - 1).max()):.3f}",
-        ),
-        summary_row(
-            f"optimal ridge: simulated / theory loss, mean over {len(r1)} points",
-            float(r1.mean()),
-            1.0,
-            f"max |rel diff| {float(np.abs(r1 - 1).max()):.3f}",
-        ),
+        agreement_row("ridge 0: simulated / theory loss off the peak", r0),
+        agreement_row("optimal ridge: simulated / theory loss", r1),
     ]
     return {"simulation": sim, "theory": theory, "summary": pd.DataFrame(summary)}
 

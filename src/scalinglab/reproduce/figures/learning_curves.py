@@ -16,7 +16,7 @@ import pandas as pd
 from ...theory import predict
 from ..context import build_model, model_text
 from ..style import LOSS_LABEL, PALETTE, add_footer, new_figure, theory_over_simulation
-from ._common import footer, log_grid, summary_row
+from ._common import agreement_row, footer, log_grid, summary_row
 
 TITLE_N = "Test loss against the number of features N"
 TITLE_T = "Test loss against the number of samples T"
@@ -66,12 +66,7 @@ def compute_curves(cfg, ctx, axis: str) -> dict[str, pd.DataFrame]:
             -model.alpha,
             "same points; finite-size bend included",
         ),
-        summary_row(
-            f"simulated / theory loss, mean over {len(sim)} points",
-            float(ratio.mean()),
-            1.0,
-            f"max |rel diff| {float(np.abs(ratio - 1).max()):.3f}",
-        ),
+        agreement_row("simulated / theory loss", ratio),
     ]
     slopes = pd.DataFrame(
         [

@@ -15,7 +15,7 @@ import pandas as pd
 from ...theory import compute_optimal, optimal_ridge
 from ..context import build_model, model_text
 from ..style import add_footer, heat_map_axes, new_figure
-from ._common import footer, log_grid, pick, summary_row
+from ._common import agreement_row, footer, log_grid, pick, summary_row
 
 TITLE = "Loss landscape over (N, T) at the optimal ridge"
 
@@ -71,12 +71,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             -model.alpha / 2,
             "continuum −α/2; finite M steepens it (spec §6.4)",
         ),
-        summary_row(
-            f"simulated / theory loss at γ*, mean over {len(sim)} points",
-            float(ratio.mean()),
-            1.0,
-            f"max |rel diff| {float(np.abs(ratio - 1).max()):.3f}",
-        ),
+        agreement_row("simulated / theory loss at γ*", ratio),
     ]
     return {"grid": heat, "path": paths, "simulation": sim, "summary": pd.DataFrame(summary)}
 
