@@ -8,12 +8,31 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
 from .._validation import parse_list
 from ..model import DataModel
+
+sigma_b_option = click.option(
+    "--sigma-b",
+    "sigma_b",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Bias scale of nonlinear features: b_i ~ N(0, sigma_b^2) (0: no bias).",
+)
+
+reproduce_out_option = click.option(
+    "--out",
+    "out_dir",
+    default="reproduce-out",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder of the figures and the report.",
+)
 
 
 def model_options(func: Callable) -> Callable:

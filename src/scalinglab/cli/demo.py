@@ -6,16 +6,11 @@ from pathlib import Path
 
 import click
 
+from ._options import reproduce_out_option
+
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    default="reproduce-out",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder.",
-)
+@reproduce_out_option
 def demo(out_dir: Path) -> None:
     """Reproduce every figure of the paper with the quick configs and print the report path."""
     from ..reproduce import reproduce

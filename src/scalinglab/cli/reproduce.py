@@ -6,17 +6,12 @@ from pathlib import Path
 
 import click
 
+from ._options import reproduce_out_option
+
 
 @click.command()
 @click.option("--quick", is_flag=True, help="Small configs: every figure in a few minutes.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="reproduce-out",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder.",
-)
+@reproduce_out_option
 @click.option("--only", default=None, help="Comma-separated figure names (default: all).")
 @click.option(
     "--workers",

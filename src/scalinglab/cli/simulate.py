@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..simulation import simulate as run_simulation
-from ._options import build_model, echo_records, model_options, parse_grid
+from ._options import build_model, echo_records, model_options, parse_grid, sigma_b_option
 from ._progress import progress_bar
 
 COLUMNS = ("N", "T", "ridge", "loss_mean", "loss_sem", "train_loss_mean", "seeds")
@@ -25,8 +25,7 @@ COLUMNS = ("N", "T", "ridge", "loss_mean", "loss_sem", "train_loss_mean", "seeds
 @click.option("--instance", is_flag=True, help="Also report the loss of one fixed teacher draw.")
 @click.option("--activation", default="linear", show_default=True,
               help="Feature map sigma(Ux + b): linear|relu|erf|tanh|quadratic.")  # fmt: skip
-@click.option("--sigma-b", "sigma_b", type=float, default=0.0, show_default=True,
-              help="Bias scale: b_i ~ N(0, sigma_b^2) (0: no bias).")  # fmt: skip
+@sigma_b_option
 @click.option("--backend", default="numpy", show_default=True, help="Array backend: numpy|torch.")
 @click.option("--device", default="cpu", show_default=True, help="Device: cpu|cuda (torch only).")
 @click.option("--dtype", default="float64", show_default=True, help="Precision: float64|float32.")

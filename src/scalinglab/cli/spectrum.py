@@ -17,7 +17,7 @@ import json
 import click
 
 from ..exceptions import ConfigError
-from ._options import build_model, echo_records
+from ._options import build_model, echo_records, sigma_b_option
 
 MODEL_COLUMNS = (
     "activation",
@@ -95,14 +95,7 @@ def _plot(path: str, curves: dict[str, object], M: int, title: str) -> None:
     show_default=True,
     help="Activation(s), comma-separated: linear|relu|erf|tanh|quadratic.",
 )
-@click.option(
-    "--sigma-b",
-    "sigma_b",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Bias scale: b_i ~ N(0, sigma_b^2).",
-)
+@sigma_b_option
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draw of U.")
 @click.option(
     "--uncentered",

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..theory import optimal_ridge, predict
 from ..theory.regimes import REGIMES
-from ._options import build_model, echo_records, model_options, parse_grid
+from ._options import build_model, echo_records, model_options, parse_grid, sigma_b_option
 
 COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
 
@@ -40,14 +40,7 @@ COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
     "default) | kernel (kernel-spectrum reduction) | naive (mu-linearisation, "
     "known to fail).",
 )
-@click.option(
-    "--sigma-b",
-    "sigma_b",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Bias scale of nonlinear features.",
-)
+@sigma_b_option
 @click.option(
     "--draws", type=int, default=None, help="Draws of U averaged (nonlinear; default 4, kernel 1)."
 )
