@@ -10,7 +10,10 @@ entries ``N(0, σ_u²/M)``) and teacher variances ``Ω = diag ω``::
     s_ω = Σ_J ω_J λ_J
 
 are sums over the latent index J, so they are accumulated over chunks of J drawn block by block
-from the seed: memory is O((N + T)² + (N + T)·chunk), independent of M. Optionally the sums for
+from the seed: memory is O((N + T)² + (N + T)·chunk), independent of M. Per chunk, F and Bᵀ come
+from one product ``X [G; UΛΩ]ᵀ`` (U = s G) and K_ω, C from two symmetric rank-k updates, all
+summed in place (BLAS β = 1): twice the work of the bare products ``X Uᵀ`` and ``X Xᵀ``, plus the
+draws. Optionally the sums for
 one fixed teacher draw ``w`` and noise ``ε`` are accumulated too (``X w``, ``U Λ w``, ``wᵀΛw``),
 for the per-instance loss.
 """
@@ -34,7 +37,7 @@ from .backend import Backend
 STREAM_W = 3  # teacher weights of the per-instance loss
 STREAM_EPS = 4  # label noise of the per-instance loss
 
-DEFAULT_CHUNK_ELEMENTS = 1 << 25  # about 256 MB of float64 per drawn chunk of X and U
+DEFAULT_CHUNK_ELEMENTS = 1 << 23  # about 64 MB of float64 per drawn chunk of X and U
 
 
 @dataclass
@@ -82,8 +85,9 @@ class InstanceSums:
 
 
 def default_chunk(N: int, T: int) -> int:
-    """Latent columns per chunk: about 256 MB of drawn numbers, a multiple of the draw block
-    (large chunks keep the BLAS products efficient; memory stays independent of M)."""
+    """Latent columns per chunk: about 64 MB of drawn numbers, a multiple of the draw block
+    (chunks of a few thousand columns keep the BLAS products at full speed; smaller buffers cost
+    fewer first-touch page faults; memory stays independent of M)."""
     columns = DEFAULT_CHUNK_ELEMENTS // max(N + T, 1)
     return int(max(1, min(64, columns // DRAW_BLOCK)) * DRAW_BLOCK)
 
@@ -195,27 +199,26 @@ def accumulate(
     chunk = max(DRAW_BLOCK, (int(chunk) // DRAW_BLOCK) * DRAW_BLOCK)
     scale_u = float(np.sqrt(model.feature_scale))
 
-    F = backend.zeros((T, N))
+    # F and Bᵀ share their left factor X: one product X [G; UΛΩ]ᵀ fills FB = [F/s | Bᵀ].
+    FB = backend.zeros((T, 2 * N))
     K = backend.zeros((T, T))
     C = backend.zeros((N, N))
-    B = backend.zeros((N, T))
     signal = 0.0
     if instance:
         y = backend.zeros((T,))
         ULw = backend.zeros((N,))
         wLw = 0.0
-    # Reused buffers: the drawn chunk of X and of the standard normals G of U = s G, and
-    # U Λ^{1/2} (fresh allocations of this size would cost page faults comparable to the random
-    # draws themselves). F accumulates X Gᵀ and is scaled by s once at the end.
+    # Reused draw buffers (fresh allocations of this size would cost page faults comparable to
+    # the random draws themselves): the chunk of X, and GU = [G; U Λ Ω] with U = s G.
     width = min(chunk, M)
-    X_buf = backend.zeros((T, width))
-    G_buf = backend.zeros((N, width))
-    UL_buf = backend.zeros((N, width))
+    X_buf = backend.empty((T, width))
+    GU_buf = backend.empty((2 * N, width))
 
     for start in range(0, M, chunk):
         stop = min(M, start + chunk)
         cols = stop - start
-        X, G, UL = X_buf[:, :cols], G_buf[:, :cols], UL_buf[:, :cols]
+        X, GU = X_buf[:, :cols], GU_buf[:, :cols]
+        G, ULO = GU[:N], GU[N:]
         lam = model.eigenvalues(start, stop)
         omega = model.teacher_variances(start, stop)
         signal += float(lam @ omega)
@@ -223,18 +226,8 @@ def accumulate(
         _draw_chunk(backend, seq, STREAM_X, start, X)
         _draw_chunk(backend, seq, STREAM_U, start, G)
         X *= sqrt_lam
-        F += X @ G.T  # X Uᵀ / s
-        backend.multiply_into(G, backend.asarray(scale_u * np.sqrt(lam)), UL)  # U Λ^{1/2}
-        C += UL @ UL.T  # a transposed pair: BLAS syrk
-        if model.isotropic:
-            K += float(omega[0]) * (X @ X.T)
-            UL *= sqrt_lam  # now U Λ
-            B += float(omega[0]) * (UL @ X.T)
-        else:
-            Xo = X * backend.asarray(np.sqrt(omega))
-            K += Xo @ Xo.T
-            UL *= sqrt_lam * backend.asarray(omega)  # now U Λ Ω
-            B += UL @ X.T
+        backend.multiply_into(G, backend.asarray(scale_u * lam * omega), ULO)  # U Λ Ω
+        backend.add_product(FB, X, GU)  # [X Gᵀ | X Ω Λ Uᵀ]
         if instance:
             w = backend.zeros((1, cols))
             _draw_chunk(backend, seq, STREAM_W, start, w)
@@ -243,11 +236,22 @@ def accumulate(
             Lw = backend.asarray(lam) * w
             ULw += scale_u * (G @ Lw)
             wLw += float(xp.sum(w * Lw))
+        if model.isotropic:
+            backend.add_gram(K, X, float(omega[0]))
+        else:
+            X *= backend.asarray(np.sqrt(omega))
+            backend.add_gram(K, X)  # X Ω Xᵀ
+        G *= backend.asarray(scale_u * np.sqrt(lam))  # now U Λ^{1/2}
+        backend.add_gram(C, G)
+    backend.mirror_lower(K)
+    backend.mirror_lower(C)
+    F = FB[:, :N]
     F *= scale_u
     inst = None
     if instance:
         eps = backend.standard_normal(child(seq, STREAM_EPS, 0), (T, 1))[:, 0] * model.noise
         inst = InstanceSums(y=y + eps, ULw=ULw, wLw=wLw)
+    B = FB[:, N:].T
     return LatentStatistics(F=F, K=K, C=C, B=B, signal=signal, instance=inst)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace
+from scipy.linalg import blas
 
 from .._validation import check_choice
 from ..exceptions import ConfigError
@@ -81,6 +82,12 @@ class Backend:
             return np.zeros(shape, dtype=self._dtype)
         return self._torch.zeros(shape, dtype=self._dtype, device=self.device)
 
+    def empty(self, shape: tuple[int, ...]) -> Any:
+        """An uninitialised array (for buffers that are overwritten before they are read)."""
+        if self.name == "numpy":
+            return np.empty(shape, dtype=self._dtype)
+        return self._torch.empty(shape, dtype=self._dtype, device=self.device)
+
     def asarray(self, values: np.ndarray) -> Any:
         """A NumPy array as a backend array of the backend's dtype and device."""
         values = np.asarray(values)
@@ -94,6 +101,34 @@ class Backend:
             np.multiply(a, factor, out=out)
         else:
             self._torch.mul(a, factor, out=out)
+
+    # ------------------------------------------------------------ in-place accumulation
+    def add_product(self, out: Any, a: Any, b: Any) -> None:
+        """``out += a bᵀ`` in place: one BLAS gemm with β = 1, no temporary product."""
+        if self.name == "numpy":
+            # C-ordered arrays are the transposes of Fortran ones: outᵀ += b aᵀ.
+            gemm = blas.get_blas_funcs("gemm", (out,))
+            r = gemm(1.0, b.T, a.T, beta=1.0, c=out.T, trans_a=1, overwrite_c=1)
+            if not np.shares_memory(r, out):  # pragma: no cover - only for exotic strides
+                out[...] = r.T
+        else:
+            out.addmm_(a, b.T)
+
+    def add_gram(self, out: Any, a: Any, scale: float = 1.0) -> None:
+        """``out += scale · a aᵀ`` in place on the lower triangle (NumPy: BLAS syrk, half a
+        gemm's work); the full square on torch. Call :meth:`mirror_lower` after the last one."""
+        if self.name == "numpy":
+            syrk = blas.get_blas_funcs("syrk", (out,))
+            r = syrk(scale, a.T, beta=1.0, c=out.T, trans=1, lower=0, overwrite_c=1)
+            if not np.shares_memory(r, out):  # pragma: no cover - only for exotic strides
+                out[...] = r.T
+        else:
+            out.addmm_(a, a.T, alpha=scale)
+
+    def mirror_lower(self, out: Any) -> None:
+        """Make a matrix symmetric from its lower triangle (after :meth:`add_gram`)."""
+        if self.name == "numpy":  # torch's add_gram fills the whole square
+            mirror_lower(out)
 
     def to_numpy(self, values: Any) -> np.ndarray:
         """A backend array as a float64 NumPy array."""
@@ -135,3 +170,13 @@ class Backend:
             f"Backend({self.name!r}, device={self.device!r}, dtype={self.dtype_name!r}, "
             f"draws={self.draws!r})"
         )
+
+
+def mirror_lower(out: np.ndarray, block: int = 512) -> None:
+    """Copy the lower triangle of a square array onto its upper triangle, block by block."""
+    n = out.shape[0]
+    for i in range(0, n, block):
+        j = min(n, i + block)
+        lower = np.tril(out[i:j, i:j])
+        out[i:j, i:j] = lower + np.tril(lower, -1).T
+        out[i:j, j:] = out[j:, i:j].T

@@ -53,9 +53,32 @@ class RidgeLosses:
 def _eigh(xp: Any, gram: Any) -> tuple[Any, Any]:
     """Eigendecomposition of a fresh symmetric Gram matrix (LAPACK syevd; NumPy arrays are
     decomposed in place, without the copy and finiteness pass of ``numpy.linalg.eigh``)."""
-    if isinstance(gram, np.ndarray):
-        return scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False, driver="evd")
+    if isinstance(gram, np.ndarray):  # gramᵀ = gram is Fortran-ordered: decomposed in place
+        return scipy.linalg.eigh(gram.T, overwrite_a=True, check_finite=False, driver="evd")
     return xp.linalg.eigh(gram)
+
+
+def _product(a: Any, b: Any, out: Any) -> Any:
+    """``a @ b``, written into the dead buffer ``out`` on NumPy when the shapes fit (fewer fresh
+    allocations, whose first-touch page faults cost as much as a product on small machines)."""
+    if isinstance(out, np.ndarray) and out.shape == (a.shape[0], b.shape[1]):
+        return np.matmul(a, b, out=out)
+    return a @ b
+
+
+def _symmetric_product(xp: Any, A: Any, W: Any, blocks: int = 4) -> Any:
+    """``AᵀW`` for a product known to be symmetric (``VᵀSV`` with S symmetric): only the
+    blocks on and above the diagonal are multiplied (10 of 16), then mirrored."""
+    n = A.shape[1]
+    if n < 128 * blocks:
+        return A.T @ W
+    edges = [n * i // blocks for i in range(blocks + 1)]
+    out = xp.empty((n, n), dtype=A.dtype, device=getattr(A, "device", None))
+    for i in range(blocks):
+        rows = slice(edges[i], edges[i + 1])
+        out[rows, edges[i] :] = A[:, rows].T @ W[:, edges[i] :]
+        out[edges[i + 1] :, rows] = out[rows, edges[i + 1] :].T
+    return out
 
 
 def _inverse_factors(xp: Any, s: Any, ridges: np.ndarray, cutoff: float) -> tuple[Any, Any]:
@@ -129,24 +152,30 @@ def ridge_losses(
 
     if primal:
         FV = F @ V  # (T, N): F v_k = sqrt(s_k) y_k
-        a = xp.sum(FV * (B.T @ V), axis=0)  # a_k = v_kᵀ Fᵀ Bᵀ v_k
-        Sp = V.T @ (S @ V)
-        Q = FV.T @ (K @ FV)
-        quad_matrix = Sp * Q.T
+        work = B.T @ V  # (T, N), reused below
+        work *= FV
+        a = xp.sum(work, axis=0)  # a_k = v_kᵀ Fᵀ Bᵀ v_k
+        Sp = _symmetric_product(xp, V, _product(S, V, work[:N]))
+        Q = _symmetric_product(xp, FV, _product(K, FV, work))
         noise_diag = xp.linalg.diagonal(Sp) * s_pos
         # training: 2T·train = tr(K) + σ²T − Σ_k (1 − f_k²) Q'_kk / s_k, Q' = Q + σ² diag(s)
         q_over_s = (xp.linalg.diagonal(Q) + var * s_pos) / xp.where(s > cutoff, s, xp.ones_like(s))
         q_over_s = xp.where(s > cutoff, q_over_s, xp.zeros_like(s))
         train2T = trK + var * T - xp.sum((1.0 - f * f) * q_over_s[None, :], axis=1)
+        Q *= Sp  # the quadratic term's matrix Sp ∘ Qᵀ (Q is symmetric)
+        quad_matrix = Q
     else:
         FtY = F.T @ V  # (N, T)
-        a = xp.sum((B @ V) * FtY, axis=0)  # a_k = (B y_k)·(Fᵀ y_k)
-        P = FtY.T @ (S @ FtY)
-        Kp = V.T @ (K @ V)
-        quad_matrix = P * Kp.T
+        work = B @ V  # (N, T), reused below
+        work *= FtY
+        a = xp.sum(work, axis=0)  # a_k = (B y_k)·(Fᵀ y_k)
+        P = _symmetric_product(xp, FtY, _product(S, FtY, work))
+        Kp = _symmetric_product(xp, V, _product(K, V, work[:T]))
         noise_diag = xp.linalg.diagonal(P)
         # training: 2T·train = Σ_k f_k² (K'_kk + σ²)
         train2T = xp.sum((f * f) * (xp.linalg.diagonal(Kp) + var)[None, :], axis=1)
+        Kp *= P  # the quadratic term's matrix P ∘ K'ᵀ (K' is symmetric)
+        quad_matrix = Kp
 
     linear = d @ a
     quadratic = xp.sum((d @ quad_matrix) * d, axis=1)
