@@ -33,26 +33,9 @@ KERNEL_COLUMNS = ("activation", "M", "banks", "top_change", "slope_change")
 
 
 def _plot(path: str, curves: dict[str, object], M: int, title: str) -> None:
-    import matplotlib
+    from ..realdata.plotting import plot_spectra
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for label, ev in curves.items():
-        ev = np.asarray(ev)
-        k = np.arange(1, ev.size + 1)
-        keep = ev > 0
-        ax.loglog(k[keep], ev[keep], label=label)
-    ax.axvline(M, color="grey", ls=":", lw=1, label=f"M = {M}")
-    ax.set_xlabel("index k")
-    ax.set_ylabel("eigenvalue")
-    ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plot_spectra(curves, path, title, M=M)
     click.echo(f"Plot written to {path}", err=True)
 
 

@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 DEVICES = ("cpu", "cuda")
+CHOICES = {"backend": BACKENDS, "device": DEVICES, "dtype": DTYPES}
 
 # axis -> (kind, low, low_open): the allowed values of each axis (spec §1–§4).
 _NUMERIC_AXES: dict[str, tuple[type, float, bool]] = {
@@ -180,20 +181,10 @@ class SweepConfig(BaseModel):
     def _seed(cls, value: Any) -> int:
         return check_int("seed", value, low=0)
 
-    @field_validator("backend", mode="before")
+    @field_validator(*CHOICES, mode="before")
     @classmethod
-    def _backend(cls, value: Any) -> str:
-        return check_choice("backend", value, BACKENDS)
-
-    @field_validator("device", mode="before")
-    @classmethod
-    def _device(cls, value: Any) -> str:
-        return check_choice("device", value, DEVICES)
-
-    @field_validator("dtype", mode="before")
-    @classmethod
-    def _dtype(cls, value: Any) -> str:
-        return check_choice("dtype", value, DTYPES)
+    def _choice(cls, value: Any, info) -> str:
+        return check_choice(info.field_name, value, CHOICES[info.field_name])
 
     @field_validator("out", mode="before")
     @classmethod
