@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["asset_path"]
+from .data import load_results
+from .page import MAX_BYTES, render_explorer, write_explorer
+
+__all__ = ["MAX_BYTES", "asset_path", "load_results", "render_explorer", "write_explorer"]
 
 _ASSETS = Path(__file__).parent
 

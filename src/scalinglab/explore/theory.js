@@ -122,16 +122,22 @@
   }
 
   /**
-   * The regularised incomplete beta function I_x(a, b), given x and y = 1 - x each computed
-   * without cancellation by the caller (scipy.special.betainc(a, b, x)).
+   * The regularised incomplete beta function I_x(a, b) (scipy.special.betainc(a, b, x)), given
+   * x, y = 1 - x (each computed by the caller without cancellation), power = x^a y^b and
+   * betaAB = B(a, b): the continued fraction where it converges fast, else the complement.
    */
-  function betainc(a, b, x, y, betaAB) {
+  function ibeta(a, b, x, y, power, betaAB) {
     if (x <= 0) return 0;
     if (y <= 0) return 1;
     if (x > (a + 1) / (a + b + 2)) {
-      return 1 - betainc(b, a, y, x, betaAB);
+      return 1 - (power / (b * betaAB)) * betaFraction(b, a, y);
     }
-    return ((Math.pow(x, a) * Math.pow(y, b)) / (a * betaAB)) * betaFraction(a, b, x);
+    return (power / (a * betaAB)) * betaFraction(a, b, x);
+  }
+
+  /** I_x(a, b) from x and y = 1 - x alone (tests and one-off use). */
+  function betainc(a, b, x, y, betaAB) {
+    return ibeta(a, b, x, y, Math.pow(x, a) * Math.pow(y, b), betaAB);
   }
 
   // ------------------------------------------------------------------ spectral.py
@@ -295,9 +301,12 @@
       const wA = 1.0 / (1.0 + uA);
       const wB = 1.0 / (1.0 + uB);
       const root = Math.pow(c, -1.0 / this.a) / this.a;
-      d1 += this.tail(0, root, tA, tB, wA, wB, wA, wB);
-      d2 += this.tail(2, root, tA, tB, wA, wB, wA * wA, wB * wB);
-      e += this.tail(1, root, tA, tB, wA, wB, tA * wA, tB * wB);
+      // t^p w^q of d1 at each end; e has (p + 1, q) and d2 (p, q + 1): times t or w
+      const powA = Math.pow(tA, this.betaP[0]) * Math.pow(wA, this.betaQ[0]);
+      const powB = Math.pow(tB, this.betaP[0]) * Math.pow(wB, this.betaQ[0]);
+      d1 += this.tail(0, root, tA, tB, wA, wB, wA, wB, powA, powB);
+      d2 += this.tail(2, root, tA, tB, wA, wB, wA * wA, wB * wB, powA * wA, powB * wB);
+      e += this.tail(1, root, tA, tB, wA, wB, tA * wA, tB * wB, powA * tA, powB * tB);
     }
     return { d1: d1, d2: d2, e: e, b1: this.omega * delta * d1, b2: this.omega * delta * e };
   };
@@ -305,17 +314,18 @@
   /**
    * The Euler-Maclaurin tail J = head+1..M of summand k (0: d1, 1: e, 2: d2): the integral
    * (incomplete beta, PowerLawSpectrum._integral), the trapezoid ends fA, fB and the Bernoulli
-   * corrections (PowerLawSpectrum._endpoint), at t = u/(1+u), w = 1/(1+u) of both ends.
+   * corrections (PowerLawSpectrum._endpoint), at t = u/(1+u), w = 1/(1+u) of both ends; fA, fB
+   * are the summand and powA, powB the incomplete-beta prefactor t^p w^q at the ends.
    */
-  PowerLawSpectrum.prototype.tail = function (k, root, tA, tB, wA, wB, fA, fB) {
+  PowerLawSpectrum.prototype.tail = function (k, root, tA, tB, wA, wB, fA, fB, powA, powB) {
     const p = this.betaP[k];
     const q = this.betaQ[k];
     const bpq = this.betaValues[k];
     let integral;
     if (tA < 0.5) {
-      integral = betainc(p, q, tB, wB, bpq) - betainc(p, q, tA, wA, bpq);
+      integral = ibeta(p, q, tB, wB, powB, bpq) - ibeta(p, q, tA, wA, powA, bpq);
     } else {
-      integral = betainc(q, p, wA, tA, bpq) - betainc(q, p, wB, tB, bpq);
+      integral = ibeta(q, p, wA, tA, powA, bpq) - ibeta(q, p, wB, tB, powB, bpq);
     }
     const cA = evalHomogeneous(this.corrections[k][0], tA, wA);
     const cB = evalHomogeneous(this.corrections[k][1], tB, wB);
@@ -438,9 +448,11 @@
     };
     const info = bracketedNewton(func, lo, hi);
     const delta = Math.exp(info.x);
-    const d1 = spectrum.functionals(delta).d1;
+    const f = spectrum.functionals(delta);
+    const d1 = f.d1;
     const residual = Math.abs((delta * (N - d1) * (T - d1)) / ridgeLambda - 1.0);
-    return { delta: delta, converged: info.converged, iterations: info.iterations, residual };
+    return { delta: delta, converged: info.converged, iterations: info.iterations, residual,
+      functionals: f };
   }
 
   /** [bias, variance] of the general-ridge formula (equivalent.loss_terms). */
@@ -523,14 +535,17 @@
     const ridgeLambda = ridge / featureScale;
     const tiny = ridgeLambda / (N * T * deltaP) < TINY_RIDGE && P < M && N !== T;
     const general = ridge > 0 && !tiny;
+    let f = null;
     if (general) {
       const fp = fixedPoint(spectrum, N, T, ridgeLambda, deltaP);
       delta = fp.delta;
       converged = fp.converged;
       iterations = fp.iterations;
       residual = fp.residual;
+      f = fp.functionals;
+    } else {
+      f = spectrum.functionals(delta > 0 ? delta : 1.0);
     }
-    const f = spectrum.functionals(delta > 0 ? delta : 1.0);
     const d1 = general ? f.d1 : Math.min(P, M);
     const fd = { d1: d1, d2: f.d2, e: f.e, b1: f.b1, b2: f.b2 };
     const [bias, variance] = general ? lossTerms(fd, N, T, noiseVar) :
