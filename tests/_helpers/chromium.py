@@ -127,6 +127,26 @@ class Page:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def require_chromium() -> str:
+    """The chromium binary; a failure in CI (CI=true), a skip elsewhere when it is missing."""
+    import pytest
+
+    binary = find_chromium()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required in CI (install it with `make browser`)")
+        pytest.skip("chromium not installed (run `make browser`); required when CI=true")
+    pytest.importorskip("websocket", reason="websocket-client (dev extra) is not installed")
+    return binary
+
+
+def external_requests(events: list[dict]) -> list[str]:
+    """URLs of network requests (``Network.enable`` events) that left the machine's files."""
+    urls = [e["params"]["request"]["url"] for e in events
+            if e.get("method") == "Network.requestWillBeSent"]  # fmt: skip
+    return [u for u in urls if not u.startswith(("file:", "data:", "blob:", "about:"))]
+
+
 def artifacts_dir(default: Path) -> Path:
     """``$SCALINGLAB_TEST_ARTIFACTS`` or ``default`` (created)."""
     path = Path(os.environ.get("SCALINGLAB_TEST_ARTIFACTS") or default)

@@ -360,6 +360,15 @@
     return out;
   }
 
+  /**
+   * The values of curves (ys[k][i] at sizes Ns[k][i], Ts[k][i]) more than 25 % away from N = T,
+   * where the ridgeless loss diverges: the loss axis is fitted to these so the peak is clipped.
+   */
+  function awayFromPeak(curves, Ns, Ts) {
+    return curves.map((ys, k) => ys.filter((_, i) =>
+      Math.abs(Math.log(Ns[k][i] / Ts[k][i])) > Math.log(1.25)));
+  }
+
   function niceRound(v) {
     return Math.max(1, Number(v.toPrecision(2)));
   }
@@ -396,13 +405,11 @@
     const frame = Plot.prepare(el(canvasId));
     const xs = logspace(state[`${along}_min`], state[`${along}_max`], res);
     const others = curveValues(across, rows);
-    const curves = others.map((o) => {
-      const Ns = along === 'N' ? xs : xs.map(() => o);
-      const Ts = along === 'N' ? xs.map(() => o) : xs;
-      return losses(Ns, Ts, currentRidge()).loss;
-    });
+    const Ns = others.map((o) => (along === 'N' ? xs : xs.map(() => o)));
+    const Ts = others.map((o) => (along === 'N' ? xs.map(() => o) : xs));
+    const curves = others.map((o, k) => losses(Ns[k], Ts[k], currentRidge()).loss);
     const dataY = rows.map((r) => r.loss);
-    const y = Plot.extent(curves.concat([dataY]), true, 0.05);
+    const y = Plot.extent(awayFromPeak(curves, Ns, Ts).concat([dataY]), true, 0.05);
     const tr = Plot.axes(frame, { x: [xs[0], xs[xs.length - 1]], y: y, xlog: true, ylog: true,
       xlabel: along === 'N' ? 'N (features)' : 'T (samples)', ylabel: lossAxisLabel(),
       title: `Loss vs ${along} at several ${across}` });
@@ -470,28 +477,33 @@
 
   let pathCache = { key: '', path: null };
 
-  function computePath() {
-    const c = context();
+  /** The budgets of the compute-optimal path (within the ranges) and their cache key. */
+  function pathRequest() {
     const lo = Math.max(2, state.N_min * state.T_min * 4);
     const hi = Math.max(lo * 10, (state.N_max * state.T_max) / 4);
-    const budgets = logspace(lo, hi, 7);
     const ridge = state.optimal ? null : state.ridge;
-    const key = [theoryKey, state.noise, ridge, lo, hi].join('|');
-    if (pathCache.key !== key) {
-      pathCache = { key: key, path: Th.computeOptimal(c.spectrum, budgets, state.noise, ridge,
-        c.fs, 49, c.cache) };
+    return { budgets: logspace(lo, hi, 7), ridge: ridge,
+      key: [theoryKey, state.noise, ridge, lo, hi].join('|') };
+  }
+
+  function computePath() {
+    const c = context();
+    const req = pathRequest();
+    if (pathCache.key !== req.key) {
+      pathCache = { key: req.key, path: Th.computeOptimal(c.spectrum, req.budgets, state.noise,
+        req.ridge, c.fs, 49, c.cache) };
     }
     return pathCache.path;
   }
 
   function pathReady() {
-    const ridge = state.optimal ? null : state.ridge;
-    return pathCache.key.startsWith([theoryKey, state.noise, ridge].join('|') + '|');
+    context();
+    return pathCache.key === pathRequest().key;
   }
 
   function drawLandscape(fast) {
     const frame = Plot.prepare(el('landscape'));
-    const g = computeLandscape(fast ? 28 : 64);
+    const g = computeLandscape(fast ? 24 : 64);
     let hi = -Infinity;
     let lo = Infinity;
     for (const row of g.loss) {
@@ -530,7 +542,8 @@
     Plot.colorbar(frame, tr, lo, hi, 'loss');
     const diag = [Math.min(state.N_min, state.T_min), Math.max(state.N_max, state.T_max)];
     Plot.line(frame, tr, diag, diag, { color: '#fff', dash: [5, 4], width: 1.2 });
-    const ready = !state.optimal || !fast || pathReady();
+    // the compute-optimal path (~85 solves per budget) follows when the sliders rest
+    const ready = !fast || pathReady();
     const items = [{ label: 'N = T', color: '#bbb', dash: [5, 4] }];
     if (infinite) items.push({ label: 'white: loss ∞ (ridgeless N = T < M)', color: '#fff' });
     if (zeros) items.push({ label: 'grey: loss 0 (exact recovery)', color: '#d2d2d2' });
@@ -539,7 +552,10 @@
       Plot.line(frame, tr, path.N, path.T, { color: '#ff3b30', width: 2 });
       Plot.points(frame, tr, path.N, path.T, null, { color: '#ff3b30', fill: '#ff3b30',
         radius: 2.5 });
-      items.push({ label: 'compute-optimal N*, T* (cost N·T)', color: '#ff3b30' });
+      const inside = path.N.some((N, j) => N >= state.N_min && N <= state.N_max &&
+        path.T[j] >= state.T_min && path.T[j] <= state.T_max);
+      items.push({ label: 'compute-optimal N*, T* (cost N·T)' + (inside ? '' :
+        ': outside these ranges'), color: '#ff3b30' });
     } else {
       items.push({ label: 'compute-optimal path: updating…', color: '#ff3b30' });
     }
@@ -638,10 +654,8 @@
     const ridges = ridgeFamily();
     const curves = ridges.map((r) => losses(xs, Ts, r).loss);
     const opt = losses(xs, Ts, 'optimal').loss;
-    const y = Plot.extent(curves.concat([opt]), true, 0.05);
-    // the ridgeless peak is infinite: cap the axis a few decades above the optimal curve
-    const optHi = Plot.extent([opt], true, 0)[1];
-    y[1] = Math.min(y[1], optHi * 1e3);
+    const all = curves.concat([opt]);
+    const y = Plot.extent(awayFromPeak(all, all.map(() => xs), all.map(() => Ts)), true, 0.05);
     const tr = Plot.axes(frame, { x: [xs[0], xs[xs.length - 1]], y: y, xlog: true, ylog: true,
       xlabel: 'N (features)', ylabel: 'test loss', title: `Double descent vs ridge at T = ${T}` });
     const items = [];

@@ -1,0 +1,170 @@
+"""The explorer page in a real headless browser (Debian's chromium, `make browser`).
+
+Loads the written page from disk, sets the parameters through the query string and by moving
+sliders, and checks the loss the page shows (element ``loss-at-point``) against the Python theory
+and ``scalinglab theory`` to 1e-9 relative; checks that no request leaves the machine; drops a CSV
+on the page; saves a screenshot (``$SCALINGLAB_TEST_ARTIFACTS`` or a temporary folder).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scalinglab import DataModel, optimal_ridge, predict
+from scalinglab.cli import cli
+from scalinglab.explore import write_explorer
+
+from _helpers.chromium import Page, artifacts_dir, external_requests, require_chromium
+
+RTOL = 1e-9  # the page prints 15 significant digits; the theory ports agree to ~1e-15
+QUERY = "?alpha=0.5&M=10000&ridge=1e-3&noise=0.1&N=300&T=2000"
+
+MOVE = """new Promise((resolve) => {
+  const slider = document.getElementById('slider-%s');
+  slider.value = '%s';
+  const start = performance.now();
+  slider.dispatchEvent(new Event('input', {bubbles: true}));
+  const handler = performance.now() - start;
+  requestAnimationFrame(() => resolve({handler: handler, frame: performance.now() - start,
+                                       timings: window.explorer.timings}));
+})"""
+
+READ = """({state: window.explorer.state,
+  shown: document.getElementById('loss-at-point').textContent,
+  status: document.getElementById('data-status').textContent,
+  messages: document.getElementById('messages').textContent,
+  external: Array.from(document.querySelectorAll('[src],[href]'))
+      .map(e => e.getAttribute('src') || e.getAttribute('href'))})"""
+
+DROP = """(() => {
+  const text = %s;
+  const dt = new DataTransfer();
+  dt.items.add(new File([text], 'dropped.csv', {type: 'text/csv'}));
+  document.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true,
+                                                cancelable: true}));
+  return window.explorer.loading.then(() => document.getElementById('data-status').textContent);
+})()"""
+
+
+def await_value(page: Page, expression: str):
+    result = page.call("Runtime.evaluate", expression=expression, awaitPromise=True,
+                       returnByValue=True)  # fmt: skip
+    if "exceptionDetails" in result:
+        raise RuntimeError(result["exceptionDetails"])
+    return result["result"].get("value")
+
+
+def model_of(state: dict) -> DataModel:
+    return DataModel(M=state["M"], alpha=state["alpha"], lambda_plus=state["lambda_plus"],
+                     sigma_w=state["sigma_w"], sigma_u=state["sigma_u"], noise=state["noise"])  # fmt: skip
+
+
+def python_loss(state: dict) -> float:
+    model = model_of(state)
+    if state.get("optimal"):
+        return float(optimal_ridge(model, state["N"], state["T"]).loss)
+    return float(predict(model, state["N"], state["T"], state["ridge"]).loss)
+
+
+def cli_loss(state: dict) -> float:
+    """``scalinglab theory --json`` at the page's parameters."""
+    args = ["theory", "--json", "--M", str(state["M"]), "--alpha", repr(state["alpha"]),
+            "--lambda-plus", repr(state["lambda_plus"]), "--sigma-u", repr(state["sigma_u"]),
+            "--sigma-w", repr(state["sigma_w"]), "--noise", repr(state["noise"]),
+            "--N", str(state["N"]), "--T", str(state["T"]),
+            "--ridge", repr(0.0 if state.get("optimal") else state["ridge"])]  # fmt: skip
+    if state.get("optimal"):
+        args.append("--optimal-ridge")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.output)
+    return float(record["loss_opt" if state.get("optimal") else "loss"])
+
+
+def assert_shown_matches(page: Page) -> dict:
+    read = page.evaluate(READ)
+    state, shown = read["state"], float(read["shown"])
+    for reference in (python_loss(state), cli_loss(state)):
+        assert shown == pytest.approx(reference, rel=RTOL), (state, shown, reference)
+    return state
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory):
+    """The page written with a results table: the theory at M = 10^4 plus 1 % scatter."""
+    folder = tmp_path_factory.mktemp("explore")
+    model = DataModel(M=10_000, alpha=0.5, noise=0.1)
+    N = np.array([100, 300, 1000, 3000, 10_000] * 2)
+    T = np.array([2000] * 5 + [500] * 5)
+    loss = predict(model, N, T, 1e-3).loss
+    table = pd.DataFrame({"N": N, "T": T, "loss": loss * 1.01, "loss_sem": 0.02 * loss,
+                          "M": 10_000, "alpha": 0.5, "ridge": 1e-3, "noise": 0.1})  # fmt: skip
+    table.to_parquet(folder / "results.parquet")
+    return write_explorer(folder / "explore.html", [folder / "results.parquet"])
+
+
+def test_explorer_in_headless_chromium(page_file, tmp_path_factory):
+    page = Page(require_chromium())
+    frames = []
+    try:
+        page.call("Network.enable")
+        page.navigate(page_file.resolve().as_uri() + QUERY)
+        assert page.evaluate("window.explorer.ready") is True
+        # 1. the query string sets the parameters
+        state = assert_shown_matches(page)
+        assert (state["alpha"], state["M"], state["ridge"], state["noise"]) == (
+            0.5,
+            10000,
+            1e-3,
+            0.1,
+        )
+        assert (state["N"], state["T"]) == (300, 2000)
+        read = page.evaluate(READ)
+        assert read["status"].startswith("10 of 10 data rows"), read["status"]
+        # 2. moving sliders (each move redraws every panel; timings kept by the page)
+        for key, position in [("alpha", "0.8"), ("ridge", "-2"), ("M", "3.5"), ("noise", "0.3"),
+                              ("sigma_u", "0.2"), ("lambda_plus", "-0.5"), ("T", "2.7"),
+                              ("alpha", "1.3"), ("ridge", "-6"), ("N", "3")]:  # fmt: skip
+            frames.append(await_value(page, MOVE % (key, position)))
+            state = assert_shown_matches(page)
+        assert state["alpha"] == 1.3 and state["M"] == 3162 and state["ridge"] == 1e-6
+        # 3. the optimal ridge and the exact ridgeless limit
+        page.evaluate("document.getElementById('ridge-optimal').click()")
+        assert assert_shown_matches(page)["optimal"] is True
+        page.evaluate("document.getElementById('ridge-optimal').click()")
+        page.evaluate("document.getElementById('ridge-zero').click()")
+        assert assert_shown_matches(page)["ridge"] == 0
+        # 4. a dropped CSV (legacy loss_mean column) is drawn
+        csv = "N,T,loss_mean,loss_sem\n100,500,0.01,0.001\n200,500,0.008,0.001\n"
+        status = await_value(page, DROP % json.dumps(csv))
+        assert "of 12 data rows" in status, status
+        assert "Loaded 2 rows from dropped.csv" in page.evaluate(READ)["messages"]
+        shot = artifacts_dir(tmp_path_factory.mktemp("artifacts")) / "explore.png"
+        page.screenshot(shot)
+        errors = page.errors()
+        external = external_requests(page.events)
+        links = page.evaluate(READ)["external"]
+    finally:
+        page.close()
+    print(f"\nexplorer screenshot: {shot}")
+    assert not errors, errors
+    assert not external, external  # no request left the machine
+    assert not [u for u in links if u.startswith(("http:", "https:", "//"))], links
+    assert shot.stat().st_size > 20_000
+    handler = [f["handler"] for f in frames]
+    to_frame = [f["frame"] for f in frames]
+    panels = {k: max(f["timings"][k] for f in frames) for k in frames[0]["timings"]
+              if k not in ("fast", "total")}  # fmt: skip
+    print(
+        f"page size {page_file.stat().st_size / 1e3:.0f} kB; slider-to-redraw over "
+        f"{len(frames)} moves: median {statistics.median(handler):.1f} ms, max "
+        f"{max(handler):.1f} ms (to the next frame: median {statistics.median(to_frame):.1f} "
+        f"ms); slowest panel times (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in panels.items())
+    )
+    assert all(f["timings"]["fast"] for f in frames)
