@@ -35,8 +35,8 @@ def run_main(args, capsys) -> tuple[int, str]:
 
 def test_explore_writes_one_self_contained_page(tmp_path):
     out = tmp_path / "explore.html"
-    result = CliRunner().invoke(cli, ["explore", "--out", str(out), "--M", "10000",
-                                      "--alpha", "0.5", "--ridge", "1e-3", "--noise", "0.1"])  # fmt: skip
+    args = ["--M", "10000", "--alpha", "0.5", "--ridge", "1e-3", "--noise", "0.1"]
+    result = CliRunner().invoke(cli, ["explore", "--out", str(out), *args])
     assert result.exit_code == 0, result.output
     assert f"Wrote {out}" in result.output
     html = out.read_text()

@@ -61,8 +61,8 @@ def await_value(page: Page, expression: str):
 
 
 def model_of(state: dict) -> DataModel:
-    return DataModel(M=state["M"], alpha=state["alpha"], lambda_plus=state["lambda_plus"],
-                     sigma_w=state["sigma_w"], sigma_u=state["sigma_u"], noise=state["noise"])  # fmt: skip
+    keys = ("M", "alpha", "lambda_plus", "sigma_w", "sigma_u", "noise")
+    return DataModel(**{key: state[key] for key in keys})
 
 
 def python_loss(state: dict) -> float:
