@@ -92,6 +92,20 @@ def test_data_tables_are_embedded_with_the_common_schema(tmp_path):
     assert load_results(tmp_path / "legacy.csv")["values"][0][2] == pytest.approx(loss[0])
 
 
+def test_readme_command_with_data(tmp_path, monkeypatch):
+    """README: ``scalinglab explore --out explore.html --data results.parquet``."""
+    monkeypatch.chdir(tmp_path)
+    table = pd.DataFrame({"N": [100, 200], "T": [400, 400], "loss": [0.01, 0.005],
+                          "loss_sem": [0.001, 0.001], "seeds": [8, 8]})  # fmt: skip
+    table.to_parquet("results.parquet")
+    args = ["explore", "--out", "explore.html", "--data", "results.parquet"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (data,) = config_of(Path("explore.html").read_text())["data"]
+    assert data["name"] == "results.parquet" and len(data["values"]) == 2
+    assert data["columns"] == ["N", "T", "loss", "loss_sem", "seeds"]
+
+
 @pytest.mark.parametrize(
     ("args", "flag"),
     [

@@ -134,13 +134,23 @@ def test_explorer_in_headless_chromium(page_file, tmp_path_factory):
             frames.append(await_value(page, MOVE % (key, position)))
             state = assert_shown_matches(page)
         assert state["alpha"] == 1.3 and state["M"] == 3162 and state["ridge"] == 1e-6
-        # 3. the optimal ridge and the exact ridgeless limit
+        # 3. the address carries the view: reloading it restores the state and the loss
+        link = page.evaluate("document.getElementById('share-link').value")
+        assert "alpha=1.3" in link and "M=3162" in link and "ridge=0.000001" in link, link
+        page.navigate(link)
+        assert page.evaluate(READ)["state"] == state
+        assert_shown_matches(page)
+        # 4. the optimal ridge and the exact ridgeless limit
         page.evaluate("document.getElementById('ridge-optimal').click()")
         assert assert_shown_matches(page)["optimal"] is True
         page.evaluate("document.getElementById('ridge-optimal').click()")
         page.evaluate("document.getElementById('ridge-zero').click()")
         assert assert_shown_matches(page)["ridge"] == 0
-        # 4. a dropped CSV (legacy loss_mean column) is drawn
+        # 5. the data's parameters can be restored; a dropped CSV (legacy loss_mean) is drawn
+        page.evaluate("document.getElementById('use-data-params').click()")
+        state = assert_shown_matches(page)
+        assert (state["M"], state["alpha"], state["ridge"]) == (10000, 0.5, 1e-3)
+        assert page.evaluate(READ)["status"].startswith("10 of 10 data rows")
         csv = "N,T,loss_mean,loss_sem\n100,500,0.01,0.001\n200,500,0.008,0.001\n"
         status = await_value(page, DROP % json.dumps(csv))
         assert "of 12 data rows" in status, status

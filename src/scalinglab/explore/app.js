@@ -198,6 +198,14 @@
       }
       state[key] = BY_KEY[key].integer ? Math.round(v) : v;
     }
+    for (const axis of ['N', 'T']) {
+      if (state[`${axis}_min`] >= state[`${axis}_max`]) {
+        messages.push(`The '${axis}_min' parameter must be below ${axis}_max. Got ` +
+          `${state[`${axis}_min`]} and ${state[`${axis}_max`]} instead; using the defaults.`);
+        state[`${axis}_min`] = config.defaults[`${axis}_min`];
+        state[`${axis}_max`] = config.defaults[`${axis}_max`];
+      }
+    }
   }
 
   function queryString() {

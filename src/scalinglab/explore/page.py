@@ -57,6 +57,10 @@ def _initial_state(params: dict, data: list[dict]) -> dict:
         if value is not None:
             state[key] = value
     state["M"] = check_int("M", state["M"], low=1)
+    if not data:  # ranges up to ~50 M (past every regime), unless given
+        top = 10 ** math.ceil(math.log10(50 * state["M"]))
+        for key in ("N_max", "T_max"):
+            state[key] = top if params.get(key) is None else state[key]
     DataModel(M=state["M"], alpha=state["alpha"], lambda_plus=state["lambda_plus"],
               sigma_w=state["sigma_w"], sigma_u=state["sigma_u"], noise=state["noise"])  # fmt: skip
     check_float("ridge", state["ridge"], 0.0)
