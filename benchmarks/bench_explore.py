@@ -32,6 +32,7 @@ from scalinglab.explore import write_explorer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _helpers.chromium import Page, find_chromium
+from _helpers.explore_page import move_slider
 
 MOVES = [
     ("alpha", v) for v in (0.8, 0.9, 1.0, 1.1, 1.2, 1.5)
@@ -42,16 +43,6 @@ MOVES = [
 ] + [("N", v) for v in (2.0, 2.5, 3.0, 3.5)] + [("T", v) for v in (2.0, 2.5, 3.0, 3.5)] + [
     ("lambda_plus", v) for v in (-1.0, 0.0, 1.0)
 ] + [("N_max", v) for v in (4.0, 5.0, 6.0)]  # fmt: skip
-
-MOVE = """new Promise((resolve) => {
-  const slider = document.getElementById('slider-%s');
-  slider.value = '%s';
-  const start = performance.now();
-  slider.dispatchEvent(new Event('input', {bubbles: true}));
-  const handler = performance.now() - start;
-  requestAnimationFrame(() => resolve({handler: handler, frame: performance.now() - start,
-                                       timings: window.explorer.timings}));
-})"""
 
 
 def baseline_seconds(repeats: int = 5) -> float:
@@ -83,12 +74,8 @@ def main() -> None:
     try:
         page.navigate(page_file.resolve().as_uri())
         for key, value in MOVES[:6]:  # warm the JIT compiler
-            page.call("Runtime.evaluate", expression=MOVE % (key, value), awaitPromise=True)
-        records = []
-        for key, value in MOVES:
-            result = page.call("Runtime.evaluate", expression=MOVE % (key, value),
-                               awaitPromise=True, returnByValue=True)  # fmt: skip
-            records.append(result["result"]["value"])
+            move_slider(page, key, value)
+        records = [move_slider(page, key, value) for key, value in MOVES]
         full = page.evaluate("window.explorer.redraw(false), window.explorer.timings")
     finally:
         page.close()

@@ -21,19 +21,10 @@ from scalinglab.cli import cli
 from scalinglab.explore import write_explorer
 
 from _helpers.chromium import Page, artifacts_dir, external_requests, require_chromium
+from _helpers.explore_page import await_value, move_slider
 
 RTOL = 1e-9  # the page prints 15 significant digits; the theory ports agree to ~1e-15
 QUERY = "?alpha=0.5&M=10000&ridge=1e-3&noise=0.1&N=300&T=2000"
-
-MOVE = """new Promise((resolve) => {
-  const slider = document.getElementById('slider-%s');
-  slider.value = '%s';
-  const start = performance.now();
-  slider.dispatchEvent(new Event('input', {bubbles: true}));
-  const handler = performance.now() - start;
-  requestAnimationFrame(() => resolve({handler: handler, frame: performance.now() - start,
-                                       timings: window.explorer.timings}));
-})"""
 
 READ = """({state: window.explorer.state,
   shown: document.getElementById('loss-at-point').textContent,
@@ -50,14 +41,6 @@ DROP = """(() => {
                                                 cancelable: true}));
   return window.explorer.loading.then(() => document.getElementById('data-status').textContent);
 })()"""
-
-
-def await_value(page: Page, expression: str):
-    result = page.call("Runtime.evaluate", expression=expression, awaitPromise=True,
-                       returnByValue=True)  # fmt: skip
-    if "exceptionDetails" in result:
-        raise RuntimeError(result["exceptionDetails"])
-    return result["result"].get("value")
 
 
 def model_of(state: dict) -> DataModel:
@@ -131,7 +114,7 @@ def test_explorer_in_headless_chromium(page_file, tmp_path_factory):
         for key, position in [("alpha", "0.8"), ("ridge", "-2"), ("M", "3.5"), ("noise", "0.3"),
                               ("sigma_u", "0.2"), ("lambda_plus", "-0.5"), ("T", "2.7"),
                               ("alpha", "1.3"), ("ridge", "-6"), ("N", "3")]:  # fmt: skip
-            frames.append(await_value(page, MOVE % (key, position)))
+            frames.append(move_slider(page, key, position))
             state = assert_shown_matches(page)
         assert state["alpha"] == 1.3 and state["M"] == 3162 and state["ridge"] == 1e-6
         # 3. the address carries the view: reloading it restores the state and the loss

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from scalinglab.reproduce import FIGURES
 
-from _helpers.chromium import Page, artifacts_dir, find_chromium
+from _helpers.chromium import Page, artifacts_dir, require_chromium
 
 CHECK = """(() => {
   const imgs = Array.from(document.images);
@@ -30,13 +28,7 @@ CHECK = """(() => {
 
 @pytest.fixture(scope="module")
 def chromium():
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (install it with `make browser`)")
-        pytest.skip("chromium not installed (run `make browser`); required when CI=true")
-    pytest.importorskip("websocket", reason="websocket-client (dev extra) is not installed")
-    return binary
+    return require_chromium()
 
 
 def test_report_in_headless_chromium(run, chromium, tmp_path_factory):

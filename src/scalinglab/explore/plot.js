@@ -2,18 +2,11 @@
  * A small canvas plotting library for the explorer page: log/linear axes with decade ticks,
  * lines, points with error bars, a heat map with a colour bar, categorical maps and legends.
  * No dependencies; every drawing call takes a 2-D context and the transform of `axes`.
+ * Browser only: sets the global `Plot`.
  */
-(function (root, factory) {
-  'use strict';
-  const api = factory();
-  if (typeof module === 'object' && module.exports) {
-    module.exports = api;
-  } else {
-    root.Plot = api;
-  }
-})(typeof self !== 'undefined' ? self : this, function () {
-  'use strict';
+'use strict';
 
+self.Plot = (function () {
   // Okabe-Ito colours (distinguishable with colour-vision deficiencies).
   const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
   const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';
@@ -122,28 +115,25 @@
     ctx.lineWidth = 1;
     ctx.font = SMALL;
     ctx.fillStyle = '#333';
+    // grid line and label of each tick: vertical ones along x, horizontal ones along y
+    const gridLines = (values, place, vertical) => {
+      for (const v of values) {
+        const p = place(v);
+        const [lo, hi] = vertical ? [box.left, box.right] : [box.top, box.bottom];
+        if (p < lo - 0.5 || p > hi + 0.5) continue;
+        ctx.beginPath();
+        ctx.moveTo(vertical ? p : box.left, vertical ? box.top : p);
+        ctx.lineTo(vertical ? p : box.right, vertical ? box.bottom : p);
+        ctx.stroke();
+        ctx.fillText(formatTick(v), vertical ? p : box.left - 4, vertical ? box.bottom + 4 : p);
+      }
+    };
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const v of ticks(opts.x[0], opts.x[1], opts.xlog)) {
-      const px = tr.x(v);
-      if (px < box.left - 0.5 || px > box.right + 0.5) continue;
-      ctx.beginPath();
-      ctx.moveTo(px, box.top);
-      ctx.lineTo(px, box.bottom);
-      ctx.stroke();
-      ctx.fillText(formatTick(v), px, box.bottom + 4);
-    }
+    gridLines(ticks(opts.x[0], opts.x[1], opts.xlog), tr.x, true);
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    for (const v of ticks(opts.y[0], opts.y[1], opts.ylog)) {
-      const py = tr.y(v);
-      if (py < box.top - 0.5 || py > box.bottom + 0.5) continue;
-      ctx.beginPath();
-      ctx.moveTo(box.left, py);
-      ctx.lineTo(box.right, py);
-      ctx.stroke();
-      ctx.fillText(formatTick(v), box.left - 4, py);
-    }
+    gridLines(ticks(opts.y[0], opts.y[1], opts.ylog), tr.y, false);
     ctx.strokeStyle = '#555';
     ctx.strokeRect(box.left, box.top, box.right - box.left, box.bottom - box.top);
     ctx.font = FONT;
@@ -366,4 +356,4 @@
     PALETTE, prepare, extent, ticks, formatTick, axes, line, points, legend, viridis, hexToRgb,
     cells, colorbar,
   };
-});
+})();
