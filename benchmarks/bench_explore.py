@@ -5,8 +5,9 @@ tests' DevTools helper) and moves the sliders through a fixed sequence of 40 pos
 move it records the time of the synchronous ``input`` handler, which re-solves the theory and
 redraws every panel at interactive resolution (``performance.now()`` around the dispatch), the
 time to the next animation frame, and each panel's share (kept by the page in
-``window.explorer.timings``). The compute-optimal path is computed when the sliders rest, so it
-is timed separately, by the full-resolution redraw.
+``window.explorer.timings``); then 12 moves with the optimal ridge at every point. The
+compute-optimal path is computed when the sliders rest, so it is timed separately, by the
+full-resolution redraw.
 
 Baseline, measured in the same run: :func:`scalinglab.predict` (vectorised NumPy) on the
 points one interactive redraw evaluates at a fixed ridge (5 × 48 points per slice panel, the
@@ -77,6 +78,8 @@ def main() -> None:
             move_slider(page, key, value)
         records = [move_slider(page, key, value) for key, value in MOVES]
         full = page.evaluate("window.explorer.redraw(false), window.explorer.timings")
+        page.evaluate("document.getElementById('ridge-optimal').click()")
+        optimal = [move_slider(page, key, value) for key, value in MOVES[:12]]
     finally:
         page.close()
     base = baseline_seconds() * 1e3
@@ -97,6 +100,17 @@ def main() -> None:
         print(f"{'  panel ' + panel:28s}{statistics.median(values):10.1f}{max(values):10.1f}")
     print(f"full-resolution redraw with the compute-optimal path: {full['total']:.1f} ms "
           f"(landscape {full['landscape']:.1f} ms)")  # fmt: skip
+    opt = [r["handler"] for r in optimal]
+    panels = {
+        k: statistics.median(r["timings"][k] for r in optimal)
+        for k in optimal[0]["timings"]
+        if k not in ("fast", "total")
+    }
+    print(
+        f"with the optimal ridge at every point ({len(opt)} moves): median "
+        f"{statistics.median(opt):.1f} ms, max {max(opt):.1f} ms; panel medians (ms): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in panels.items())
+    )
     print(
         f"baseline: Python predict on the same points: {base:.1f} ms; median redraw / "
         f"baseline = {statistics.median(handler) / base:.2f}"

@@ -112,6 +112,7 @@ def test_readme_command_with_data(tmp_path, monkeypatch):
         (["--data", "missing.csv"], "'data'"),
         (["--data", "{bad}"], "'data'"),
         (["--data", "{noloss}"], "'data'"),
+        (["--data", "{nan}"], "'data'"),
         (["--M", "0"], "'M'"),
         (["--alpha", "-1"], "'alpha'"),
         (["--noise", "nan"], "'noise'"),
@@ -123,7 +124,10 @@ def test_readme_command_with_data(tmp_path, monkeypatch):
 def test_bad_input_is_one_line_exit_2(args, flag, tmp_path, capsys):
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
     pd.DataFrame({"N": [1], "T": [2], "error": [0.1]}).to_csv(tmp_path / "noloss.csv")
-    args = [a.format(bad=tmp_path / "bad.parquet", noloss=tmp_path / "noloss.csv") for a in args]
+    pd.DataFrame({"N": [1, 2], "T": [2, 2], "loss": [0.1, None]}).to_csv(tmp_path / "nan.csv")
+    files = {name: tmp_path / f"{name}.{'parquet' if name == 'bad' else 'csv'}"
+             for name in ("bad", "noloss", "nan")}  # fmt: skip
+    args = [a.format(**files) for a in args]
     out = tmp_path / "page.html"
     code, err = run_main(["explore", "--out", str(out), *args], capsys)
     assert code == 2

@@ -266,10 +266,13 @@
     const list = Array.from(files || []);
     return Promise.all(list.map((file) => file.text().then((text) => {
       try {
-        const rows = normaliseRows(parseCsv(text));
+        const raw = parseCsv(text);
+        const rows = normaliseRows(raw);
         if (!rows.length) throw new Error('no row has finite N, T and a positive loss');
         datasets.push({ name: file.name, rows: rows });
-        note(`Loaded ${rows.length} rows from ${file.name}.`);
+        const skipped = raw.length - rows.length;
+        note(`Loaded ${rows.length} rows from ${file.name}` + (skipped ? ` (${skipped} without ` +
+          'finite N, T and a positive loss skipped).' : '.'), skipped > 0);
       } catch (err) {
         note(`Could not read ${file.name} as a results CSV: ${err.message}.`, true);
       }
@@ -284,6 +287,7 @@
       }
     }
     if (typeof row.activation === 'string' && row.activation !== 'linear') return false;
+    if (Number.isFinite(row.sigma_b) && row.sigma_b !== 0) return false; // not the linear model
     if (!state.optimal && 'ridge' in row && Number.isFinite(row.ridge)) {
       const r = state.ridge;
       if (Math.abs(row.ridge - r) > 1e-6 * Math.max(r, 1e-300)) return false;
@@ -511,7 +515,7 @@
 
   function drawLandscape(fast) {
     const frame = Plot.prepare(el('landscape'));
-    const g = computeLandscape(fast ? 24 : 64);
+    const g = computeLandscape(fast ? (state.optimal ? 20 : 24) : 64);
     let hi = -Infinity;
     let lo = Infinity;
     for (const row of g.loss) {

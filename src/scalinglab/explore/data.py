@@ -95,6 +95,15 @@ def load_results(path: str | os.PathLike) -> dict:
                 f"The 'data' parameter must have a numeric '{col}' column. Got dtype "
                 f"{frame[col].dtype} in {str(path)!r} instead."
             )
+    for col in ("N", "T", "loss"):
+        values = frame[col].to_numpy(dtype=float)
+        bad = ~np.isfinite(values) | (values <= 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ConfigError(
+                f"The 'data' parameter must have positive finite '{col}' values. Got "
+                f"{values[i]!r} at row {i} of {str(path)!r} instead."
+            )
     if "seed_index" in frame.columns and "loss_sem" not in frame.columns:
         frame = _per_seed_to_points(frame)
     columns = [c for c in SCHEMA if c in frame.columns]

@@ -9,8 +9,8 @@
  *   theory/optimal.py   _optimal_ridge_spectrum, compute_optimal (default cost N T)
  * Same equations, same brackets, same stopping rules: the golden-vector test
  * (tests/explore/test_golden.py) runs this file under Node.js and compares it with
- * scalinglab.predict at a few hundred points to 1e-9 relative. Equation numbers refer to the
- * project's docs/theory.md (spec sections in the Python docstrings).
+ * scalinglab.predict at a few hundred points to 1e-9 relative. The equations are written out in
+ * the docstrings of those Python modules (spec sections as cited there).
  *
  * The special functions SciPy provides to the Python (the regularised incomplete beta function,
  * the beta function, the Hurwitz zeta difference) are written here: a continued fraction
