@@ -2,7 +2,8 @@
  * The deterministic equivalent of the linear random-feature model, in the page.
  *
  * A line-by-line port, one point at a time, of the Python theory of scalinglab:
- *   theory/spectral.py  PowerLawSpectrum, ArraySpectrum (the spectral functionals d1, d2, e, b1, b2)
+ *   theory/spectral.py  PowerLawSpectrum (the spectral functionals d1, d2, e, b1, b2 of the
+ *                       power-law spectrum with an isotropic teacher: the model the page shows)
  *   theory/solvers.py   bracketed_newton (safeguarded Newton on a bracket, in x = log Delta)
  *   theory/equivalent.py ridgeless_delta, fixed_point, loss_terms, _ridgeless_terms, _evaluate
  *   theory/regimes.py   classify_regime
@@ -330,46 +331,6 @@
     const cA = evalHomogeneous(this.corrections[k][0], tA, wA);
     const cB = evalHomogeneous(this.corrections[k][1], tB, wB);
     return root * bpq * integral + 0.5 * (fA + fB) + (cB - cA);
-  };
-
-  /** Explicit spectrum lambda_J with target powers v_J^2 (spectral.ArraySpectrum). */
-  function ArraySpectrum(eigenvalues, targetPower) {
-    this.eigenvalues = Float64Array.from(eigenvalues);
-    this.targetPower = Float64Array.from(targetPower);
-    this.M = this.eigenvalues.length;
-    let total = 0;
-    let max = -Infinity;
-    let min = Infinity;
-    for (const v of this.eigenvalues) {
-      total += v;
-      max = Math.max(max, v);
-      min = Math.min(min, v);
-    }
-    this.total = total;
-    this.lambdaMax = max;
-    this.lambdaMin = min;
-  }
-
-  ArraySpectrum.prototype.functionals = function (delta) {
-    const lam = this.eigenvalues;
-    const v2 = this.targetPower;
-    let d1 = 0;
-    let d2 = 0;
-    let e = 0;
-    let b1 = 0;
-    let b2 = 0;
-    for (let i = 0; i < lam.length; i++) {
-      const inv = 1.0 / (lam[i] + delta);
-      const r = lam[i] * inv;
-      const w = delta * inv;
-      d1 += r;
-      d2 += r * r;
-      e += r * w;
-      const vw = v2[i] * inv * delta;
-      b1 += vw;
-      b2 += vw * w;
-    }
-    return { d1: d1, d2: d2, e: e, b1: b1, b2: b2 };
   };
 
   /** The spectrum of a data model {M, alpha, lambda_plus, sigma_w} (equivalent.spectrum_of). */
@@ -810,7 +771,7 @@
   return {
     HEAD, EM_TERMS, TINY_RIDGE, BREAKDOWN_FRACTION, REASONS, REGIMES,
     gamma, beta, betainc, powerSum,
-    PowerLawSpectrum, ArraySpectrum, spectrumOf,
+    PowerLawSpectrum, spectrumOf,
     bracketedNewton, ridgelessDelta, fixedPoint, lossTerms, ridgelessTerms, classifyRegime,
     evaluate, predict, optimalRidgeMany, optimalRidge, samplesForBudget, computeOptimal,
   };
