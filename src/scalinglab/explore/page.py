@@ -52,7 +52,7 @@ def _initial_state(params: dict, data: list[dict]) -> dict:
             values = [row[d["columns"].index(axis)] for d in data for row in d["values"]]
             state[f"{axis}_min"] = max(1, math.floor(min(values) / 2))
             state[f"{axis}_max"] = max(state[f"{axis}_min"] * 10, math.ceil(max(values) * 2))
-        state["N"], state["T"] = first["N"], first["T"]
+        state["N"], state["T"] = max(1, round(first["N"])), max(1, round(first["T"]))
     for key, value in params.items():
         if value is not None:
             state[key] = value
