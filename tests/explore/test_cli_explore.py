@@ -61,6 +61,14 @@ def test_explore_without_out_opens_a_temporary_page(monkeypatch):
     path = result.output.split("Wrote ", 1)[1].split(" (", 1)[0]
     assert config_of(Path(path).read_text())["defaults"]["optimal"] is True
     Path(path).unlink()
+    # --open opens a page written with --out; --no-open keeps the temporary page closed
+    page = Path(path).with_name("named.html")
+    assert CliRunner().invoke(cli, ["explore", "--out", str(page), "--open"]).exit_code == 0
+    assert opened[-1] == page.resolve().as_uri()
+    page.unlink()
+    result = CliRunner().invoke(cli, ["explore", "--no-open"])
+    assert result.exit_code == 0 and len(opened) == 2
+    Path(result.output.split("Wrote ", 1)[1].split(" (", 1)[0]).unlink()
 
 
 def test_data_tables_are_embedded_with_the_common_schema(tmp_path):
