@@ -217,10 +217,12 @@
     return parts.join('&');
   }
 
-  function writeQuery() {
+  /** The view's address in the share field and, when `history`, in the address bar. */
+  function writeQuery(history) {
     const q = queryString();
     const url = window.location.href.split('?')[0].split('#')[0] + (q ? `?${q}` : '');
     el('share-link').value = url;
+    if (!history) return;
     try {
       window.history.replaceState(null, '', url);
     } catch (err) {
@@ -814,14 +816,17 @@
 
   /** A parameter changed: redraw now at interactive resolution, in full once moves stop. */
   function changed(full) {
-    writeQuery();
+    writeQuery(full);
     if (full) {
       redraw(false);
       return;
     }
     redraw(true);
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => redraw(false), 250);
+    idleTimer = setTimeout(() => {
+      writeQuery(true); // the address bar follows once the sliders rest (~2 ms a change)
+      redraw(false);
+    }, 250);
   }
 
   // ------------------------------------------------------------------ start
