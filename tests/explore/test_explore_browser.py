@@ -25,6 +25,13 @@ from _helpers.explore_page import await_value, move_slider
 
 RTOL = 1e-9  # the page prints 15 significant digits; the theory ports agree to ~1e-15
 QUERY = "?alpha=0.5&M=10000&ridge=1e-3&noise=0.1&N=300&T=2000"
+EXTREMES = (
+    "?M=10&alpha=3&ridge=1e4&noise=2&N=5&T=7&N_min=1&T_min=1&N_max=1000&T_max=1000",
+    "?M=3000&ridge=0&noise=0.5&N=400&T=400",  # ridgeless interpolation peak: inf
+    "?M=3000&ridge=0&noise=0.5&N=6000&T=3000",  # T = M edge with noise: inf
+    "?M=10000000&alpha=0.1&ridge=1e-12&N=100000&T=200000&sigma_u=50&lambda_plus=0.01",
+    "?M=500&alpha=2&noise=1&N=450&T=520&optimal_ridge=1&sigma_w=0.05",
+)
 
 READ = """({state: window.explorer.state,
   shown: document.getElementById('loss-at-point').textContent,
@@ -140,6 +147,11 @@ def test_explorer_in_headless_chromium(page_file, tmp_path_factory):
         assert "Loaded 2 rows from dropped.csv" in page.evaluate(READ)["messages"]
         shot = artifacts_dir(tmp_path_factory.mktemp("artifacts")) / "explore.png"
         page.screenshot(shot)
+        # 6. extreme views load without errors and still match (small M, tiny/huge ridges,
+        # the interpolation peak, the T = M edge, heavy noise, the optimal ridge)
+        for query in EXTREMES:
+            page.navigate(page_file.resolve().as_uri() + query)
+            assert_shown_matches(page)
         errors = page.errors()
         external = external_requests(page.events)
         links = page.evaluate(READ)["external"]
