@@ -804,7 +804,7 @@
         draw(fast, data.rows);
       } catch (err) {
         note(`${name}: ${err.message}`, true);
-        console.error(err); // eslint-disable-line no-console
+        console.error(err);
       }
       timings[name] = performance.now() - t;
     }

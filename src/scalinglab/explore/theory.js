@@ -1,7 +1,7 @@
 /*
  * The deterministic equivalent of the linear random-feature model, in the page.
  *
- * A line-by-line port, one point at a time, of the Python theory of scalinglab:
+ * A port, one point at a time, of the Python theory of scalinglab:
  *   theory/spectral.py  PowerLawSpectrum (the spectral functionals d1, d2, e, b1, b2 of the
  *                       power-law spectrum with an isotropic teacher: the model the page shows)
  *   theory/solvers.py   bracketed_newton (safeguarded Newton on a bracket, in x = log Delta)
@@ -15,7 +15,9 @@
  *
  * The special functions SciPy provides to the Python (the regularised incomplete beta function,
  * the beta function, the Hurwitz zeta difference) are written here: a continued fraction
- * (modified Lentz), the Lanczos gamma function and an Euler-Maclaurin sum.
+ * (modified Lentz), the Lanczos gamma function and an Euler-Maclaurin sum. The three tails share
+ * their incomplete-beta prefactors t^p w^q (the parameters differ by one), which saves two thirds
+ * of the pow() calls of the slider path; nothing else departs from the Python's arithmetic.
  *
  * Works as a browser script (global ScalingTheory) and as a CommonJS module (Node.js).
  */
