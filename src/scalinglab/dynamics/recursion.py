@@ -1,0 +1,110 @@
+"""The closed second-moment recursion of one-pass SGD in an eigenbasis (docs/dynamics.md §2).
+
+Features ``φ ~ N(0, C)`` with ``C = Σ_k c_k q_k q_kᵀ``; labels ``y = φᵀθ* + r`` with the residual
+``r`` independent of φ, ``E r² = σ_r²``. One-pass SGD with batch ``b``,
+``θ ← θ − (η_t/b) Σ_i φ_i(φ_iᵀθ − y_i)``, gives for the error ``e = θ − θ*`` (Isserlis:
+``E[φφᵀAφφᵀ] = 2CAC + tr(CA) C``)::
+
+    E_{t+1} = E − η(CE + EC) + η²(1 + 1/b) CEC + (η²/b)(tr(CE) + σ_r²) C.
+
+The diagonal ``p_k = q_kᵀ E q_k`` closes. In the per-mode loss ``u_k = c_k p_k``::
+
+    u_k ← (1 − 2η c_k + η²(1 + 1/b) c_k²) u_k + (η²/b) n_k c_k² (Σ_j u_j + σ_r²),
+
+and the population loss (noise-free test labels, factor ½) is ``L = ½(Σ_k u_k + L0)`` with the
+approximation error ``L0``. ``n_k`` counts the eigenvalues a mode stands for (1 for an exact
+spectrum, the bin mass for a deterministic-equivalent spectrum). ``Σ_j u_j`` obeys the discrete
+Volterra equation of Paquette et al. (2024): forcing ``Σ_k u_k(0) Π a_k`` plus the kernel
+``(η²/b) Σ_k n_k c_k² Π a_k`` convolved with ``Σ u + σ_r²``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sgd_mode_losses(
+    c: np.ndarray,
+    counts: np.ndarray,
+    u0: np.ndarray,
+    floor: float,
+    residual_var: float,
+    lrs: np.ndarray,
+    batch: int,
+    steps: np.ndarray,
+) -> np.ndarray:
+    """Expected population loss of one-pass SGD after each of ``steps`` updates.
+
+    Parameters
+    ----------
+    c, counts, u0 : arrays (K,)
+        Mode eigenvalues ``c_k``, their multiplicities ``n_k`` and initial losses ``u_k(0)``.
+    floor : float
+        ``L0``, the loss no θ reaches (the approximation error).
+    residual_var : float
+        ``σ_r² = L0 + σ_ε²``, the variance of the label residual seen by SGD.
+    lrs : array
+        Learning rate of each update (``len(lrs) ≥ max(steps)``).
+    batch : int
+        Fresh samples per update.
+    steps : array of int
+        Update counts at which the loss is reported (any order, repeats allowed).
+
+    Returns
+    -------
+    array of the losses at ``steps`` (``inf`` once the recursion has diverged).
+    """
+    c = np.asarray(c, dtype=np.float64)
+    weight = np.asarray(counts, dtype=np.float64) * c * c / batch
+    quad = (1.0 + 1.0 / batch) * c * c
+    u = np.array(u0, dtype=np.float64)
+    steps = np.asarray(steps, dtype=np.int64)
+    order = np.argsort(steps, kind="stable")
+    out = np.empty(steps.size)
+    pos = 0
+    total = float(u.sum())
+    t = 0
+    while pos < steps.size:
+        target = int(steps[order[pos]])
+        while t < target:
+            eta = float(lrs[t])
+            u *= 1.0 - 2.0 * eta * c + eta * eta * quad
+            u += (eta * eta * (total + residual_var)) * weight
+            total = float(u.sum())
+            t += 1
+            if not np.isfinite(total) or total > 1e300:
+                total = np.inf
+                break
+        if not np.isfinite(total):
+            out[order[pos:]] = np.inf
+            break
+        while pos < steps.size and int(steps[order[pos]]) == target:
+            out[order[pos]] = 0.5 * (total + floor)
+            pos += 1
+    return out
+
+
+def sgd_stable_lr(c: np.ndarray, counts: np.ndarray, batch: int) -> float:
+    """The largest constant learning rate for which the recursion stays bounded.
+
+    The map ``u ↦ a∘u + h (1ᵀu)`` (``a_k = 1 − 2ηc_k + η²(1+1/b)c_k²``, ``h = η² n c²/b``) is
+    stable iff every ``|a_k| < 1`` and ``Σ_k h_k/(1 − a_k) < 1`` (the fixed point of the scalar
+    renewal equation is positive). Solved by bisection in η.
+    """
+    c = np.asarray(c, dtype=np.float64)
+    n = np.asarray(counts, dtype=np.float64)
+    keep = c > 0
+    c, n = c[keep], n[keep]
+
+    def stable(eta: float) -> bool:
+        a = 1.0 - 2.0 * eta * c + eta * eta * (1.0 + 1.0 / batch) * c * c
+        if np.any(np.abs(a) >= 1.0):
+            return False
+        return float(np.sum(eta * eta * n * c * c / batch / (1.0 - a))) < 1.0
+
+    hi = 2.0 / ((1.0 + 1.0 / batch) * float(c.max()))
+    lo = 0.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if stable(mid) else (lo, mid)
+    return lo
