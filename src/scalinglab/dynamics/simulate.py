@@ -151,8 +151,9 @@ def simulate_sgd(
         for i, n in enumerate(Ns):
             c, u0, floor = _feature_modes(model, C_all[:n, :n], G_all[:n, :n], signal)
             for j, b in enumerate(batches):
-                loss[s, i, j] = sgd_mode_losses(c, np.ones_like(c), u0, floor,
-                                                floor + model.noise**2, lrs, int(b), step)  # fmt: skip
+                residual = floor + model.noise**2
+                ones = np.ones_like(c)
+                loss[s, i, j] = sgd_mode_losses(c, ones, u0, floor, residual, lrs, int(b), step)
         if progress:
             progress(s + 1, seeds)
     _warn_diverged(loss, lr)
