@@ -39,6 +39,8 @@ def sgd_mode_losses(
     ----------
     c, counts, u0 : arrays (K,)
         Mode eigenvalues ``c_k``, their multiplicities ``n_k`` and initial losses ``u_k(0)``.
+        Complex values are allowed: quadrature nodes of a contour integral over the spectrum
+        (:mod:`.theory`), in which case the loss is the real part of ``Σ_k u_k``.
     floor : float
         ``L0``, the loss no θ reaches (the approximation error).
     residual_var : float
@@ -54,25 +56,31 @@ def sgd_mode_losses(
     -------
     array of the losses at ``steps`` (``inf`` once the recursion has diverged).
     """
-    c = np.asarray(c, dtype=np.float64)
-    weight = np.asarray(counts, dtype=np.float64) * c * c / batch
+    c = np.asarray(c)
+    weight = np.asarray(counts) * c * c / batch
     quad = (1.0 + 1.0 / batch) * c * c
-    u = np.array(u0, dtype=np.float64)
+    u = np.array(u0, dtype=np.result_type(c, weight, np.asarray(u0), np.float64))
     steps = np.asarray(steps, dtype=np.int64)
     order = np.argsort(steps, kind="stable")
     out = np.empty(steps.size)
     pos = 0
-    total = float(u.sum())
+    total = float(np.real(u.sum()))
     t = 0
+    eta_prev, a = None, None
+    push = np.empty_like(u)
     while pos < steps.size:
         target = int(steps[order[pos]])
         while t < target:
             eta = float(lrs[t])
-            u *= 1.0 - 2.0 * eta * c + eta * eta * quad
-            u += (eta * eta * (total + residual_var)) * weight
-            total = float(u.sum())
+            if eta != eta_prev:  # constant stretches of the schedule reuse the per-mode factor
+                a = 1.0 - 2.0 * eta * c + eta * eta * quad
+                eta_prev = eta
+            u *= a
+            np.multiply(weight, eta * eta * (total + residual_var), out=push)
+            u += push
+            total = u.sum().real
             t += 1
-            if not np.isfinite(total) or total > 1e300:
+            if not total < 1e300:  # diverged (or NaN)
                 total = np.inf
                 break
         if not np.isfinite(total):

@@ -1,0 +1,209 @@
+"""Theory of one-pass SGD in the MRS model at large N, M (docs/dynamics.md §4–§6).
+
+:func:`train_curve` runs the exact second-moment recursion of :mod:`.recursion` on the
+deterministic equivalent of the feature spectrum (:mod:`.feature_spectrum`): the per-mode
+Volterra description of Paquette, Paquette, Xiao, Pennington (2024) with batch size and any
+learning-rate schedule. :func:`sgd_power_law` gives the closed forms
+
+.. math::
+
+    L(N, t) ≃ \\tfrac12 L_N + \\tfrac12 A_t\\,(2 η s^2 N t)^{-α/(1+α)},\\qquad
+    L_N = \\frac{σ_w^2 λ_+}{M} k_α^{1+α} N^{-α},\\quad
+    A_t = \\frac{σ_w^2}{M} \\frac{λ_+^{1/(1+α)}}{1+α} Γ\\!\\left(\\frac{α}{1+α}\\right),
+
+with ``k_α = (π/(1+α))/sin(π/(1+α))``, and the SGD-noise plateau ``½ κ σ_r²/(1 − κ)``,
+``κ = η tr C/(2b)``. :func:`compute_optimal_sgd` finds ``N*(C)`` numerically for budgets
+``C = N · steps · batch``. Nothing here imports the simulation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import gamma
+
+from .._validation import check_choice, check_float, check_int, parse_list
+from ..exceptions import ConfigError
+from ..model import DataModel
+from .feature_spectrum import contour_modes, latent_quadrature, top_edge
+from .recursion import sgd_mode_losses
+from .result import DynamicsResult
+from .schedules import Schedule, learning_rates
+
+
+def _check_model(model: object) -> DataModel:
+    if not isinstance(model, DataModel):
+        raise ConfigError(f"The 'model' parameter must be a DataModel. Got {model!r} instead.")
+    return model
+
+
+def theory_stable_lr(model: DataModel, N: int, batch: int = 1) -> float:
+    """``2b/(tr C + (b+1) c_max)`` from the deterministic equivalent (``tr C = s²NΣλ``): the
+    stability limit of the SGD recursion when the top eigenvalue dominates neither term."""
+    N = check_int("N", N, low=1)
+    batch = check_int("batch", batch, low=1)
+    quad = latent_quadrature(model)
+    s2 = model.feature_scale
+    trace = s2 * N * quad.total
+    return 2.0 * batch / (trace + (batch + 1) * top_edge(N, s2, quad))
+
+
+def train_curve(
+    model: DataModel,
+    N: int,
+    steps: int | Sequence[int] | str,
+    lr: float,
+    *,
+    batch: int = 1,
+    schedule: Schedule = "constant",
+    optimizer: str = "sgd",
+) -> DynamicsResult:
+    """Deterministic-equivalent loss of one-pass SGD after each of ``steps`` updates (docs §4).
+
+    ``θ ← θ − (lr_t/b) Φᵀ(Φθ − y)`` with ``b = batch`` fresh samples per update, from θ = 0;
+    ``schedule`` is ``constant``, ``cosine``, ``wsd`` or a callable of the step (horizon
+    ``max(steps)``). Valid for N < M; accurate when N is large (relative error O(1/N)).
+    """
+    model = _check_model(model)
+    check_choice("optimizer", optimizer, ("sgd",))
+    N = check_int("N", N, low=1)
+    batch = check_int("batch", batch, low=1)
+    step = np.asarray([check_int("steps", v, low=0) for v in parse_list("steps", steps, int)])
+    lr = check_float("lr", lr, 0.0, low_open=True)
+    lrs = learning_rates(schedule, lr, int(step.max()))
+    eta_max = float(lrs.max()) if lrs.size else lr
+    beta = 1.0 + 1.0 / batch
+    modes = contour_modes(model, N, R_max=0.9 * 2.0 / (beta * eta_max))
+    a = 1.0 - 2.0 * eta_max * modes.zeta + eta_max**2 * beta * modes.zeta**2
+    if np.any(np.abs(a) > 1.0 + 1e-9):
+        raise ConfigError(
+            f"The 'lr' parameter must be below the SGD stability range for N = {N} (about "
+            f"{theory_stable_lr(model, N, batch):.4g}). Got {eta_max:g} instead."
+        )
+    residual = modes.floor + model.noise**2
+    loss = sgd_mode_losses(modes.zeta, modes.counts, modes.u0, modes.floor, residual, lrs,
+                           batch, step)  # fmt: skip
+    name = schedule if isinstance(schedule, str) else "custom"
+    return DynamicsResult(model=model, optimizer="sgd", N=np.array([N]), size=np.array([batch]),
+                          step=step, lr=lr, loss=loss[None, None, None, :], schedule=name,
+                          method="theory")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """Closed-form terms of the SGD loss (each already carries the factor ½)."""
+
+    capacity: float  # ½ L_N: the N-limited plateau
+    time_coefficient: float  # ½ A_t (2ηs²N)^{-α/(1+α)}: the loss is this times t^{-α/(1+α)}
+    time_exponent: float  # α/(1+α)
+    capacity_exponent: float  # α
+    noise_plateau: float  # ½ κ σ_r²/(1 − κ)
+
+    def loss(self, steps: np.ndarray) -> np.ndarray:
+        t = np.asarray(steps, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            return (
+                self.capacity
+                + self.noise_plateau
+                + self.time_coefficient * t ** (-self.time_exponent)
+            )
+
+
+def sgd_power_law(model: DataModel, N: int, lr: float, batch: int = 1) -> PowerLaw:
+    """The closed-form power laws in t and N (docs §5) for the isotropic power-law model."""
+    model = _check_model(model)
+    if not (model.is_power_law and model.isotropic):
+        raise ConfigError(
+            "The 'model' parameter must be the isotropic power law for the closed forms. "
+            "Got a user spectrum or teacher instead."
+        )
+    N = check_int("N", N, low=1)
+    lr = check_float("lr", lr, 0.0, low_open=True)
+    a, lp = model.alpha, model.lambda_plus
+    omega = model.sigma_w**2 / model.M
+    k = (math.pi / (1.0 + a)) / math.sin(math.pi / (1.0 + a))
+    capacity = omega * lp * k ** (1.0 + a) * N ** (-a)
+    amp = omega * lp ** (1.0 / (1.0 + a)) / (1.0 + a) * gamma(a / (1.0 + a))
+    rate = 2.0 * lr * model.feature_scale * N
+    quad = latent_quadrature(model)
+    kappa = lr * model.feature_scale * N * quad.total / (2.0 * batch)
+    noise = 0.5 * kappa * (capacity + model.noise**2) / (1.0 - kappa) if kappa < 1 else np.inf
+    return PowerLaw(capacity=0.5 * capacity, time_coefficient=0.5 * amp * rate ** (-a / (1 + a)),
+                    time_exponent=a / (1.0 + a), capacity_exponent=a,
+                    noise_plateau=noise)  # fmt: skip
+
+
+@dataclass
+class SGDFrontier:
+    """The compute-optimal frontier of one-pass SGD over budgets ``C = N · steps · batch``."""
+
+    budget: np.ndarray
+    N: np.ndarray  # N*(C)
+    steps: np.ndarray  # steps*(C)
+    loss: np.ndarray  # L*(C)
+    exponent_N: float  # fitted d log N*/d log C
+    exponent_steps: float
+    exponent_loss: float
+    predicted_N: float  # 1/(2+α)
+    predicted_steps: float  # (1+α)/(2+α)
+    predicted_loss: float  # −α/(2+α)
+
+    def records(self) -> list[dict]:
+        return [
+            {"budget": float(c), "N_opt": float(n), "steps_opt": float(s), "loss_opt": float(v)}
+            for c, n, s, v in zip(self.budget, self.N, self.steps, self.loss)
+        ]
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def compute_optimal_sgd(
+    model: DataModel,
+    budgets: Sequence[float],
+    *,
+    batch: int = 1,
+    lr_fraction: float = 0.5,
+    Ns: Sequence[int] | None = None,
+) -> SGDFrontier:
+    """``N*(C)``, ``steps*(C)`` and ``L*(C)`` from the theory (docs §6).
+
+    Every N trains at ``lr = lr_fraction × theory_stable_lr(N)`` (∝ 1/N), the constant schedule;
+    for each budget the loss ``L(N, C/(N b))`` is minimised over the grid ``Ns`` (default: 24
+    log-spaced sizes spanning the budgets' balance points) and refined by a parabola in log N.
+    """
+    model = _check_model(model)
+    budgets = np.sort(np.asarray([check_float("budget", c, 0.0, low_open=True) for c in budgets]))
+    batch = check_int("batch", batch, low=1)
+    frac = check_float("lr_fraction", lr_fraction, 0.0, 1.0, low_open=True, high_open=True)
+    a = model.alpha if model.is_power_law else 1.0
+    if Ns is None:
+        lo, hi = budgets[0] ** (1 / (2 + a)) / 4, budgets[-1] ** (1 / (2 + a)) * 4
+        Ns = np.unique(np.geomspace(max(lo, 8), min(hi, model.M / 4), 24).astype(int))
+    Ns = np.asarray([check_int("N", n, low=1) for n in Ns])
+    table = np.full((Ns.size, budgets.size), np.inf)
+    for i, n in enumerate(Ns):
+        steps = np.maximum(1, np.round(budgets / (n * batch))).astype(np.int64)
+        lr = frac * theory_stable_lr(model, int(n), batch)
+        table[i] = train_curve(model, int(n), steps, lr, batch=batch).loss[0, 0, 0]
+    best_N, best_L = np.empty(budgets.size), np.empty(budgets.size)
+    logN = np.log(Ns)
+    for j in range(budgets.size):
+        i = int(np.argmin(table[:, j]))
+        if 0 < i < Ns.size - 1:  # parabola through the three points around the minimum
+            x, y = logN[i - 1 : i + 2], np.log(table[i - 1 : i + 2, j])
+            p = np.polyfit(x, y, 2)
+            x0 = -p[1] / (2 * p[0]) if p[0] > 0 else logN[i]
+            best_N[j], best_L[j] = np.exp(x0), np.exp(np.polyval(p, x0))
+        else:
+            best_N[j], best_L[j] = Ns[i], table[i, j]
+    best_steps = budgets / (best_N * batch)
+    return SGDFrontier(budget=budgets, N=best_N, steps=best_steps, loss=best_L,
+                       exponent_N=_slope(budgets, best_N),
+                       exponent_steps=_slope(budgets, best_steps),
+                       exponent_loss=_slope(budgets, best_L), predicted_N=1 / (2 + a),
+                       predicted_steps=(1 + a) / (2 + a), predicted_loss=-a / (2 + a))  # fmt: skip
