@@ -83,14 +83,16 @@ def latent_quadrature(model: DataModel) -> LatentQuadrature:
     return LatentQuadrature(lam, weight, omega * lam)
 
 
-def _sums(delta: np.ndarray, quad: LatentQuadrature) -> tuple[np.ndarray, ...]:
-    """d1, e = Δ Σ λ/(λ+Δ)² and τ = Σ v²λ/(λ+Δ) at each (complex) Δ."""
+def _sums(delta: np.ndarray, quad: LatentQuadrature, tau: bool = True) -> tuple[np.ndarray, ...]:
+    """d1, e = Δ Σ λ/(λ+Δ)² and (``tau=True``) τ = Σ v²λ/(λ+Δ) at each (complex) Δ."""
     inv = 1.0 / (quad.lam[None, :] + delta[:, None])
     r = quad.lam * inv
     d1 = r @ quad.weight
-    e = delta * ((r * inv) @ quad.weight)
-    tau = (inv * (quad.power * quad.lam)) @ quad.weight
-    return d1, e, tau
+    r *= inv
+    e = delta * (r @ quad.weight)
+    if not tau:
+        return d1, e
+    return d1, e, inv @ (quad.power * quad.lam * quad.weight)
 
 
 def _real_delta(r: np.ndarray, N: int, s2: float, quad: LatentQuadrature) -> np.ndarray:
@@ -120,13 +122,13 @@ def solve_delta(z: np.ndarray, N: int, s2: float, quad: LatentQuadrature) -> np.
     z = np.asarray(z, dtype=np.complex128)
     r, angle = np.abs(z), np.angle(z)
     delta = _real_delta(r, N, s2, quad).astype(np.complex128)
-    rotations = 16
+    rotations = 10
     for k in range(1, rotations + 1):
         target = r * np.exp(1j * angle * k / rotations) / s2
-        for _ in range(2 if k < rotations else 10):
-            d1, e, _ = _sums(delta, quad)
+        for _ in range(2 if k < rotations else 8):
+            d1, e = _sums(delta, quad, tau=False)
             delta = delta - (delta * (N - d1) - target) / (N - d1 + e)
-    d1, _, _ = _sums(delta, quad)
+    d1, _ = _sums(delta, quad, tau=False)
     resid = np.abs(delta * (N - d1) * s2 / z - 1.0)
     if not np.all(resid < 1e-8):
         raise ConfigError(
@@ -140,9 +142,13 @@ def top_edge(N: int, s2: float, quad: LatentQuadrature) -> float:
     """The largest eigenvalue of C in the deterministic equivalent: ``−max z(Δ)`` over the real
     branch ``Δ < −λ_1`` of ``z(Δ) = s²Δ(N − d1(Δ))`` (its turning point)."""
     lam1 = float(quad.lam.max())
-    x = -lam1 * (1.0 + np.geomspace(1e-8, 1e3, 4000))
-    d1 = _sums(x.astype(np.complex128), quad)[0].real
-    return float(-np.max(s2 * x * (N - d1)))
+    grid = np.geomspace(1e-8, 1e3, 240)
+    for _ in range(3):  # refine the grid around the maximum
+        x = -lam1 * (1.0 + grid)
+        z = s2 * x * (N - _sums(x, quad, tau=False)[0])
+        i = int(np.argmax(z))
+        grid = np.geomspace(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)], 40)
+    return float(-z[i])
 
 
 @dataclass(frozen=True)

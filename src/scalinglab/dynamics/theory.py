@@ -11,8 +11,10 @@ learning-rate schedule. :func:`sgd_power_law` gives the closed forms
     L_N = \\frac{σ_w^2 λ_+}{M} k_α^{1+α} N^{-α},\\quad
     A_t = \\frac{σ_w^2}{M} \\frac{λ_+^{1/(1+α)}}{1+α} Γ\\!\\left(\\frac{α}{1+α}\\right),
 
-with ``k_α = (π/(1+α))/sin(π/(1+α))``, and the SGD-noise plateau ``½ κ σ_r²/(1 − κ)``,
-``κ = η tr C/(2b)``. :func:`compute_optimal_sgd` finds ``N*(C)`` numerically for budgets
+with ``k_α = (π/(1+α))/sin(π/(1+α))``; the SGD noise feeds the loss back through the
+Volterra kernel, multiplying the time term by ``1/(1 − κ)`` and adding the plateau
+``½ κ σ_r²/(1 − κ)``, with ``κ = (1/b) Σ_J x_J/(2 − (1 + 1/b) x_J)``, ``x_J = η s² N λ_J``
+(≈ ``η tr C/(2b)``). :func:`compute_optimal_sgd` finds ``N*(C)`` numerically for budgets
 ``C = N · steps · batch``. Nothing here imports the simulation.
 """
 
@@ -29,9 +31,11 @@ from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError
 from ..model import DataModel
 from .feature_spectrum import contour_modes, latent_quadrature, top_edge
-from .recursion import sgd_mode_losses
+from .recursion import sgd_mode_losses, sgd_mode_losses_constant
 from .result import DynamicsResult
 from .schedules import Schedule, learning_rates
+
+DOUBLING_FROM = 5000  # constant schedules beyond this many steps compose maps by doubling
 
 
 def _check_model(model: object) -> DataModel:
@@ -84,8 +88,11 @@ def train_curve(
             f"{theory_stable_lr(model, N, batch):.4g}). Got {eta_max:g} instead."
         )
     residual = modes.floor + model.noise**2
-    loss = sgd_mode_losses(modes.zeta, modes.counts, modes.u0, modes.floor, residual, lrs,
-                           batch, step)  # fmt: skip
+    args = (modes.zeta, modes.counts, modes.u0, modes.floor, residual)
+    if isinstance(schedule, str) and schedule == "constant" and step.max() > DOUBLING_FROM:
+        loss = sgd_mode_losses_constant(*args, lr, batch, step)
+    else:
+        loss = sgd_mode_losses(*args, lrs, batch, step)
     name = schedule if isinstance(schedule, str) else "custom"
     return DynamicsResult(model=model, optimizer="sgd", N=np.array([N]), size=np.array([batch]),
                           step=step, lr=lr, loss=loss[None, None, None, :], schedule=name,
@@ -97,10 +104,11 @@ class PowerLaw:
     """Closed-form terms of the SGD loss (each already carries the factor ½)."""
 
     capacity: float  # ½ L_N: the N-limited plateau
-    time_coefficient: float  # ½ A_t (2ηs²N)^{-α/(1+α)}: the loss is this times t^{-α/(1+α)}
+    time_coefficient: float  # ½ A_t (2ηs²N)^{-α/(1+α)}/(1 − κ): times t^{-α/(1+α)}
     time_exponent: float  # α/(1+α)
     capacity_exponent: float  # α
     noise_plateau: float  # ½ κ σ_r²/(1 − κ)
+    kappa: float  # the SGD-noise feedback κ
 
     def loss(self, steps: np.ndarray) -> np.ndarray:
         t = np.asarray(steps, dtype=np.float64)
@@ -129,11 +137,18 @@ def sgd_power_law(model: DataModel, N: int, lr: float, batch: int = 1) -> PowerL
     amp = omega * lp ** (1.0 / (1.0 + a)) / (1.0 + a) * gamma(a / (1.0 + a))
     rate = 2.0 * lr * model.feature_scale * N
     quad = latent_quadrature(model)
-    kappa = lr * model.feature_scale * N * quad.total / (2.0 * batch)
-    noise = 0.5 * kappa * (capacity + model.noise**2) / (1.0 - kappa) if kappa < 1 else np.inf
-    return PowerLaw(capacity=0.5 * capacity, time_coefficient=0.5 * amp * rate ** (-a / (1 + a)),
+    x = rate * quad.lam / 2.0  # η c_J with c_J ≈ s² N λ_J
+    kappa = float(quad.weight @ (x / (2.0 - (1.0 + 1.0 / batch) * x))) / batch
+    if not 0 <= kappa < 1:
+        raise ConfigError(
+            f"The 'lr' parameter must be in the SGD stability range for N = {N}. Got {lr:g} "
+            "instead."
+        )
+    noise = 0.5 * kappa * (capacity + model.noise**2) / (1.0 - kappa)
+    time = 0.5 * amp * rate ** (-a / (1 + a)) / (1.0 - kappa)
+    return PowerLaw(capacity=0.5 * capacity, time_coefficient=time,
                     time_exponent=a / (1.0 + a), capacity_exponent=a,
-                    noise_plateau=noise)  # fmt: skip
+                    noise_plateau=noise, kappa=kappa)  # fmt: skip
 
 
 @dataclass
