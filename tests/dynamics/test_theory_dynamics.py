@@ -49,9 +49,7 @@ def test_contour_modes_reproduce_spectral_moments():
     assert np.real((modes.counts * modes.zeta).sum()) == pytest.approx(
         model.feature_scale * 250 * lam.sum(), rel=1e-4
     )
-    assert np.real(modes.u0.sum()) + modes.floor == pytest.approx(
-        model.signal_variance(), rel=1e-4
-    )
+    assert np.real(modes.u0.sum()) + modes.floor == pytest.approx(model.signal_variance(), rel=1e-4)
 
 
 def test_doubling_equals_step_by_step():

@@ -27,6 +27,7 @@ COMMANDS = {
     "spectrum": "scalinglab.cli.spectrum:spectrum",
     "reproduce": "scalinglab.cli.reproduce:reproduce",
     "report": "scalinglab.cli.reproduce:report",
+    "dynamics": "scalinglab.cli.dynamics:dynamics",
 }
 
 

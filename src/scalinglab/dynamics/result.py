@@ -60,11 +60,14 @@ class DynamicsResult:
                         rec.update(T=int(size), batch=int(size))
                     else:
                         rec.update(batch=int(size), T=int(size) * int(step))
-                    rec.update(loss=float(mean[i, j, k]), loss_sem=float(sem[i, j, k]))
+                    rec["loss"] = float(mean[i, j, k])
+                    if self.method != "theory":
+                        rec["loss_sem"] = float(sem[i, j, k])
                     if train is not None:
                         rec["train_loss"] = float(train[0][i, j, k])
                         rec["train_loss_sem"] = float(train[1][i, j, k])
-                    rec.update(seeds=self.seeds, seed=self.seed)
+                    if self.method != "theory":
+                        rec.update(seeds=self.seeds, seed=self.seed)
                     out.append(rec)
         return out
 
