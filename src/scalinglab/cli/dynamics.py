@@ -106,7 +106,7 @@ def dynamics(
         base = {**model.describe(), "optimizer": "sgd", "batch": batches[0],
                 "lr_fraction": lr_fraction}  # fmt: skip
         records = [{**base, **rec} for rec in frontier.records()]
-        echo_records(records, as_json, ("budget", "N_opt", "steps_opt", "loss_opt"))
+        echo_records(records, as_json, ("budget", "N_opt", "steps_opt", "loss_opt", "ridge_N_opt"))
         if not as_json:
             for name, got, want in (
                 ("N*", frontier.exponent_N, frontier.predicted_N),
@@ -114,6 +114,8 @@ def dynamics(
                 ("L*", frontier.exponent_loss, frontier.predicted_loss),
             ):
                 click.echo(f"{name} ~ C^{got:.4f} (closed form {want:.4f})")
+            click.echo(f"ridge frontier (C = N T): N* ~ C^{frontier.ridge_exponent_N:.4f}, "
+                       f"T* ~ C^{frontier.ridge_exponent_T:.4f}")  # fmt: skip
         return
     step_list = parse_list("steps", steps, int)
     if lr is None:

@@ -79,7 +79,8 @@ def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> 
         Q = _symmetric_product(np, FV, K @ FV)
         noise_diag = np.diagonal(Sp) * s_pos
         q_over_s = np.where(keep, (np.diagonal(Q) + var * s_pos) / np.where(keep, s, 1.0), 0.0)
-        train2T = trK + var * T - np.sum((1.0 - f * f) * q_over_s[None, :], axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            train2T = trK + var * T - np.sum((1.0 - f * f) * q_over_s[None, :], axis=1)
         quad_matrix = Q * Sp
     else:
         FtY = F.T @ V
@@ -87,7 +88,8 @@ def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> 
         P = _symmetric_product(np, FtY, S @ FtY)
         Kp = _symmetric_product(np, V, K @ V)
         noise_diag = np.diagonal(P)
-        train2T = np.sum((f * f) * (np.diagonal(Kp) + var)[None, :], axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            train2T = np.sum((f * f) * (np.diagonal(Kp) + var)[None, :], axis=1)
         quad_matrix = Kp * P
     with np.errstate(over="ignore", invalid="ignore"):
         raw = signal - 2.0 * (d @ a) + np.sum((d @ quad_matrix) * d, axis=1)

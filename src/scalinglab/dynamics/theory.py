@@ -30,6 +30,7 @@ from scipy.special import gamma
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError
 from ..model import DataModel
+from ..theory import compute_optimal
 from .feature_spectrum import contour_modes, latent_quadrature, top_edge
 from .recursion import sgd_mode_losses, sgd_mode_losses_constant
 from .result import DynamicsResult
@@ -165,12 +166,18 @@ class SGDFrontier:
     predicted_N: float  # 1/(2+α)
     predicted_steps: float  # (1+α)/(2+α)
     predicted_loss: float  # −α/(2+α)
+    ridge_N: np.ndarray  # the ridge frontier (tuned ridge, C = N·T) at the same budgets
+    ridge_T: np.ndarray
+    ridge_exponent_N: float
+    ridge_exponent_T: float
 
     def records(self) -> list[dict]:
         return [
-            {"budget": float(c), "N_opt": float(n), "steps_opt": float(s), "loss_opt": float(v)}
-            for c, n, s, v in zip(self.budget, self.N, self.steps, self.loss)
-        ]
+            {"budget": float(c), "N_opt": float(n), "steps_opt": float(s), "loss_opt": float(v),
+             "ridge_N_opt": float(rn), "ridge_T_opt": float(rt)}
+            for c, n, s, v, rn, rt in zip(self.budget, self.N, self.steps, self.loss,
+                                          self.ridge_N, self.ridge_T)
+        ]  # fmt: skip
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:
@@ -190,6 +197,8 @@ def compute_optimal_sgd(
     Every N trains at ``lr = lr_fraction × theory_stable_lr(N)`` (∝ 1/N), the constant schedule;
     for each budget the loss ``L(N, C/(N b))`` is minimised over the grid ``Ns`` (default: 24
     log-spaced sizes spanning the budgets' balance points) and refined by a parabola in log N.
+    The ridge frontier of :func:`scalinglab.theory.compute_optimal` (C = N·T, tuned ridge) at the
+    same budgets comes along for comparison.
     """
     model = _check_model(model)
     budgets = np.sort(np.asarray([check_float("budget", c, 0.0, low_open=True) for c in budgets]))
@@ -217,8 +226,11 @@ def compute_optimal_sgd(
         else:
             best_N[j], best_L[j] = Ns[i], table[i, j]
     best_steps = budgets / (best_N * batch)
+    ridge = compute_optimal(model, budgets)
     return SGDFrontier(budget=budgets, N=best_N, steps=best_steps, loss=best_L,
                        exponent_N=_slope(budgets, best_N),
                        exponent_steps=_slope(budgets, best_steps),
                        exponent_loss=_slope(budgets, best_L), predicted_N=1 / (2 + a),
-                       predicted_steps=(1 + a) / (2 + a), predicted_loss=-a / (2 + a))  # fmt: skip
+                       predicted_steps=(1 + a) / (2 + a), predicted_loss=-a / (2 + a),
+                       ridge_N=ridge.N, ridge_T=ridge.T, ridge_exponent_N=ridge.N_exponent,
+                       ridge_exponent_T=ridge.T_exponent)  # fmt: skip
