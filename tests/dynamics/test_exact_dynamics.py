@@ -158,3 +158,13 @@ def test_stable_lr_bounds_divergence():
     assert fine < model.signal_variance()
     with pytest.warns(NumericalWarning, match="diverged"):
         simulate_sgd(model, 20, [200000], 1.05 * lr_sgd)
+
+
+def test_gd_torch_backend_matches_numpy():
+    pytest.importorskip("torch")
+    # The torch backend on the CPU uses the same NumPy draws: equal to rounding.
+    model = DataModel(M=200, alpha=1.0, noise=0.1)
+    lr = 0.5 * stable_lr(model, 30, T=40)
+    ref = simulate_gd(model, 30, 40, [0, 10, 100], lr).loss
+    got = simulate_gd(model, 30, 40, [0, 10, 100], lr, backend="torch").loss
+    np.testing.assert_allclose(got, ref, rtol=1e-10)
