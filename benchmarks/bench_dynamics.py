@@ -12,23 +12,14 @@ Run: ``.venv/bin/python benchmarks/bench_dynamics.py [--quick]``.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
+from bench_simulate import best_of
 from scalinglab import DataModel
 from scalinglab.dynamics import simulate_gd, stable_lr
 from scalinglab.dynamics.theory import theory_stable_lr, train_curve
 from scalinglab.simulation import simulate
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bench_gd(N: int, M: int, repeats: int) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..simulation.ridge_loss import _eigh, _symmetric_product
+from ..simulation.ridge_loss import _eigh, _product, _symmetric_product
 
 
 @dataclass
@@ -74,23 +74,29 @@ def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> 
     trK = float(np.trace(K))
     if primal:
         FV = F @ V
-        a = np.sum((B.T @ V) * FV, axis=0)
-        Sp = _symmetric_product(np, V, S @ V)
-        Q = _symmetric_product(np, FV, K @ FV)
+        work = B.T @ V  # (T, N), reused as scratch below (fewer fresh allocations)
+        work *= FV
+        a = np.sum(work, axis=0)
+        Sp = _symmetric_product(np, V, _product(S, V, work[:N]))
+        Q = _symmetric_product(np, FV, _product(K, FV, work))
         noise_diag = np.diagonal(Sp) * s_pos
         q_over_s = np.where(keep, (np.diagonal(Q) + var * s_pos) / np.where(keep, s, 1.0), 0.0)
         with np.errstate(over="ignore", invalid="ignore"):
             train2T = trK + var * T - np.sum((1.0 - f * f) * q_over_s[None, :], axis=1)
-        quad_matrix = Q * Sp
+        Q *= Sp
+        quad_matrix = Q
     else:
         FtY = F.T @ V
-        a = np.sum((B @ V) * FtY, axis=0)
-        P = _symmetric_product(np, FtY, S @ FtY)
-        Kp = _symmetric_product(np, V, K @ V)
+        work = B @ V  # (N, T), reused as scratch below
+        work *= FtY
+        a = np.sum(work, axis=0)
+        P = _symmetric_product(np, FtY, _product(S, FtY, work))
+        Kp = _symmetric_product(np, V, _product(K, V, work[:T]))
         noise_diag = np.diagonal(P)
         with np.errstate(over="ignore", invalid="ignore"):
             train2T = np.sum((f * f) * (np.diagonal(Kp) + var)[None, :], axis=1)
-        quad_matrix = Kp * P
+        Kp *= P
+        quad_matrix = Kp
     with np.errstate(over="ignore", invalid="ignore"):
         raw = signal - 2.0 * (d @ a) + np.sum((d @ quad_matrix) * d, axis=1)
         raw += var * ((d * d) @ noise_diag)

@@ -23,6 +23,7 @@ from ..exceptions import ConfigError, NumericalWarning
 from ..model import DataModel
 from ..simulation.accumulate import accumulate, draw_latent, feature_covariance
 from ..simulation.backend import Backend, as_numpy
+from ._checks import check_model, parse_steps
 from .gd_exact import filter_losses
 from .recursion import sgd_mode_losses, sgd_stable_lr
 from .result import DynamicsResult
@@ -36,16 +37,6 @@ ProgressCallback = Callable[[int, int], None]
 
 def _sizes(name: str, values) -> np.ndarray:
     return np.asarray([check_int(name, v, low=1) for v in parse_list(name, values, int)])
-
-
-def _steps(values) -> np.ndarray:
-    return np.asarray([check_int("steps", v, low=0) for v in parse_list("steps", values, int)])
-
-
-def _check_model(model: object) -> DataModel:
-    if not isinstance(model, DataModel):
-        raise ConfigError(f"The 'model' parameter must be a DataModel. Got {model!r} instead.")
-    return model
 
 
 def _seed(seed):
@@ -76,8 +67,8 @@ def simulate_gd(
     (N, T), leading sub-blocks for the grid), so ``steps → ∞`` reproduces its ridge-0 loss.
     A :class:`NumericalWarning` names the points where ``lr ≥ 2T/s_max`` (GD diverges).
     """
-    model = _check_model(model)
-    Ns, Ts, step = _sizes("N", N), _sizes("T", T), _steps(steps)
+    model = check_model(model)
+    Ns, Ts, step = _sizes("N", N), _sizes("T", T), parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
     seeds = check_int("seeds", seeds, low=1)
     seed = _seed(seed)
@@ -138,8 +129,8 @@ def simulate_sgd(
     the expectation over the teacher, the label noise and the fresh Gaussian samples is exact
     (:func:`.recursion.sgd_mode_losses`). The schedule's horizon is ``max(steps)``.
     """
-    model = _check_model(model)
-    Ns, batches, step = _sizes("N", N), _sizes("batch", batch), _steps(steps)
+    model = check_model(model)
+    Ns, batches, step = _sizes("N", N), _sizes("batch", batch), parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
     seeds = check_int("seeds", seeds, low=1)
     seed = _seed(seed)
@@ -190,11 +181,11 @@ def sample_sgd(
     ``½(θᵀCθ − 2θᵀUΛw + wᵀΛw)``. The runs of a call are vectorised; U is held in memory
     (N × M numbers), so this is meant for moderate M.
     """
-    model = _check_model(model)
+    model = check_model(model)
     N = check_int("N", N, low=1)
     batch = check_int("batch", batch, low=1)
     runs = check_int("runs", runs, low=2)
-    step = _steps(steps)
+    step = parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
     seed = _seed(seed)
     seq = spawn_seeds(seed, draw + 1)[draw]
@@ -248,7 +239,7 @@ def stable_lr(
     FᵀF/T); GD diverges above it. SGD: the largest constant lr for which the exact second-moment
     recursion is bounded (:func:`.recursion.sgd_stable_lr`), about ``2b/(tr C + (b+1)c_max)``.
     """
-    model = _check_model(model)
+    model = check_model(model)
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     N = check_int("N", N, low=1)
     seq = spawn_seeds(check_int("seed", seed, low=0), 1)[0]

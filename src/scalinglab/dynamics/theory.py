@@ -27,22 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gamma
 
-from .._validation import check_choice, check_float, check_int, parse_list
+from .._validation import check_choice, check_float, check_int
 from ..exceptions import ConfigError
 from ..model import DataModel
 from ..theory import compute_optimal
+from ._checks import check_model, parse_steps
 from .feature_spectrum import contour_modes, latent_quadrature, top_edge
 from .recursion import sgd_mode_losses, sgd_mode_losses_constant
 from .result import DynamicsResult
 from .schedules import Schedule, learning_rates
 
 DOUBLING_FROM = 5000  # constant schedules beyond this many steps compose maps by doubling
-
-
-def _check_model(model: object) -> DataModel:
-    if not isinstance(model, DataModel):
-        raise ConfigError(f"The 'model' parameter must be a DataModel. Got {model!r} instead.")
-    return model
 
 
 def theory_stable_lr(model: DataModel, N: int, batch: int = 1) -> float:
@@ -72,11 +67,11 @@ def train_curve(
     ``schedule`` is ``constant``, ``cosine``, ``wsd`` or a callable of the step (horizon
     ``max(steps)``). Valid for N < M; accurate when N is large (relative error O(1/N)).
     """
-    model = _check_model(model)
+    model = check_model(model)
     check_choice("optimizer", optimizer, ("sgd",))
     N = check_int("N", N, low=1)
     batch = check_int("batch", batch, low=1)
-    step = np.asarray([check_int("steps", v, low=0) for v in parse_list("steps", steps, int)])
+    step = parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
     lrs = learning_rates(schedule, lr, int(step.max()))
     eta_max = float(lrs.max()) if lrs.size else lr
@@ -123,7 +118,7 @@ class PowerLaw:
 
 def sgd_power_law(model: DataModel, N: int, lr: float, batch: int = 1) -> PowerLaw:
     """The closed-form power laws in t and N (docs §5) for the isotropic power-law model."""
-    model = _check_model(model)
+    model = check_model(model)
     if not (model.is_power_law and model.isotropic):
         raise ConfigError(
             "The 'model' parameter must be the isotropic power law for the closed forms. "
@@ -200,7 +195,7 @@ def compute_optimal_sgd(
     The ridge frontier of :func:`scalinglab.theory.compute_optimal` (C = N·T, tuned ridge) at the
     same budgets comes along for comparison.
     """
-    model = _check_model(model)
+    model = check_model(model)
     budgets = np.sort(np.asarray([check_float("budget", c, 0.0, low_open=True) for c in budgets]))
     batch = check_int("batch", batch, low=1)
     frac = check_float("lr_fraction", lr_fraction, 0.0, 1.0, low_open=True, high_open=True)
