@@ -31,7 +31,7 @@ import numpy as np
 from ..exceptions import ConfigError
 from ..model import DataModel
 
-HEAD = 512  # latent directions summed exactly before the quadrature of the tail
+HEAD = 128  # latent directions summed exactly before the quadrature of the tail
 PANELS_PER_DECADE = 2
 ORDER = 8  # Gauss–Legendre nodes per panel
 RAY_ANGLE = 0.25  # δ (radians): distance of the contour from the spectrum, relative to |ζ|
