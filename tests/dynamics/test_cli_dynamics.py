@@ -47,6 +47,14 @@ def test_simulated_gd_and_sgd_records():
     assert "loss_sem" in records[0] and records[0]["optimizer"] == "sgd"
 
 
+def test_gd_theory_records_match_the_library():
+    records = json.loads(_run("--optimizer", "gd", "--M", "2000", "--N", "200", "--T", "400",
+                              "--lr", "4", "--steps", "0,10,100", "--json"))  # fmt: skip
+    want = train_curve(DataModel(M=2000), 200, [0, 10, 100], 4.0, optimizer="gd", T=400)
+    assert [r["loss"] for r in records] == pytest.approx(list(want.loss[0, 0, 0]), rel=1e-12)
+    assert records[0]["T"] == 400 and records[0]["optimizer"] == "gd"
+
+
 def test_compute_optimal_prints_exponents():
     out = _run("--M", "100000", "--compute-optimal", "--budget", "1e5,1e6,1e7")
     assert "N* ~ C^" in out and "closed form 0.3333" in out
@@ -56,7 +64,7 @@ def test_compute_optimal_prints_exponents():
     ("args", "flag"),
     [
         (["--M", "2000", "--N", "200"], "'lr'"),  # missing lr: told the stable range
-        (["--optimizer", "gd", "--lr", "1"], "'simulate'"),
+        (["--optimizer", "gd", "--lr", "1000", "--N", "200", "--T", "400"], "'lr'"),
         (["--ridge", "0.1", "--lr", "1"], "'ridge'"),
         (["--steps", "-3", "--lr", "1"], "'steps'"),
         (["--optimizer", "gd", "--compute-optimal"], "'optimizer'"),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from scalinglab import DataModel
-from scalinglab.dynamics import learning_rates, simulate_sgd, stable_lr
+from scalinglab.dynamics import learning_rates, simulate_gd, simulate_sgd, stable_lr
 from scalinglab.dynamics.feature_spectrum import contour_modes
 from scalinglab.dynamics.recursion import sgd_mode_losses, sgd_mode_losses_constant
 from scalinglab.dynamics.theory import (
@@ -36,6 +36,28 @@ def test_theory_matches_simulation(N, batch, noise, schedule):
     theory = train_curve(model, N, steps, lr, batch=batch, schedule=schedule).loss[0, 0, 0]
     sim = simulate_sgd(model, N, steps, lr, batch=batch, seeds=6, schedule=schedule)
     np.testing.assert_allclose(theory, sim.loss_mean[0, 0], rtol=0.05)
+
+
+GD_THEORY_CASES = [  # (N, T, noise): N, T ≥ 200, away from N = T
+    (200, 400, 0.0),
+    (400, 200, 0.0),
+    (200, 400, 0.3),  # label noise: the loss rises after its minimum
+]
+
+
+@pytest.mark.parametrize(("N", "T", "noise"), GD_THEORY_CASES)
+def test_gd_theory_matches_simulation(N, T, noise):
+    # The criterion is 5%; the simulation mean over 8 draws of (U, X) carries its own
+    # sampling error, added as 2 s.e. (up to 3% at step 1, below 1% from step 100 on).
+    model = DataModel(M=3000, alpha=1.0, noise=noise, sigma_w=10.0 if noise else 1.0)
+    lr = 0.5 * stable_lr(model, N, T=T)
+    steps = [0, 1, 10, 100, 1000, 10000]
+    theory = train_curve(model, N, steps, lr, optimizer="gd", T=T).loss[0, 0, 0]
+    sim = simulate_gd(model, N, T, steps, lr, seeds=8)
+    mean, sem = sim.loss_mean[0, 0], sim.loss_sem[0, 0]
+    assert np.all(np.abs(theory - mean) <= 0.05 * mean + 2 * sem), (theory, mean, sem)
+    if noise:
+        assert theory[-1] > 2 * theory.min()
 
 
 def test_contour_modes_reproduce_spectral_moments():

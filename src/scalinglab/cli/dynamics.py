@@ -128,17 +128,18 @@ def dynamics(
         raise ConfigError(
             f"The 'lr' parameter must be given; the stable range at {where} is lr < {limit:.4g}."
         )
-    if optimizer == "gd":
-        if not use_simulation:
-            raise ConfigError(
-                "The 'simulate' parameter must be set for --optimizer gd (the GD theory at "
-                "finite T is not available). Got off instead."
-            )
+    if optimizer == "gd" and use_simulation:
         with progress_bar("simulating", enabled=sys.stderr.isatty()) as update:
             result = simulate_gd(model, Ns, Ts, step_list, lr, seeds=seeds, seed=seed,
                                  progress=update)  # fmt: skip
         records = result.records()
         columns = ("N", "T", "step", "lr", "loss", "loss_sem", "train_loss", "seeds")
+    elif optimizer == "gd":
+        records = []
+        for n in Ns:
+            for t in Ts:
+                records += train_curve(model, n, step_list, lr, optimizer="gd", T=t).records()
+        columns = ("N", "T", "step", "lr", "loss")
     elif use_simulation:
         with progress_bar("simulating", enabled=sys.stderr.isatty()) as update:
             result = simulate_sgd(model, Ns, step_list, lr, batch=batches, schedule=schedule,

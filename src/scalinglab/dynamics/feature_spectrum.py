@@ -95,41 +95,52 @@ def _sums(delta: np.ndarray, quad: LatentQuadrature, tau: bool = True) -> tuple[
     return d1, e, inv @ (quad.power * quad.lam * quad.weight)
 
 
-def _real_delta(r: np.ndarray, N: int, s2: float, quad: LatentQuadrature) -> np.ndarray:
-    """Δ > 0 with ``Δ(N − d1(Δ)) = r/s²`` for real r > 0 (bisection in log Δ, increasing)."""
+def _real_delta(
+    r: np.ndarray, N: int, s2: float, quad: LatentQuadrature, T: float | None = None
+) -> np.ndarray:
+    """Δ > 0 with ``Δ(N − d1)(1 − d1/T) = r/s²`` for real r > 0 on the branch
+    ``d1 < min(N, T)`` (T = None: T → ∞); bisection in log Δ, then Newton."""
+    inv_T = 0.0 if T is None else 1.0 / T
+    P = N if T is None else min(N, T)
     lo = np.full(r.shape, np.log(quad.lam.min()) - 60.0)
-    hi = np.log((r / s2 + quad.total) / N) + 1.0
+    hi = np.log((r / s2 + quad.total) / N * (1.0 + quad.total * inv_T)) + 2.0
     for _ in range(50):
         mid = 0.5 * (lo + hi)
         d = np.exp(mid)
-        d1 = _sums(d, quad)[0].real
-        h = np.where(d1 < N, d * (N - d1) - r / s2, -1.0)
+        d1 = _sums(d, quad, tau=False)[0].real
+        h = np.where(d1 < P, d * (N - d1) * (1.0 - d1 * inv_T) - r / s2, -1.0)
         lo, hi = np.where(h < 0, mid, lo), np.where(h < 0, hi, mid)
     x = 0.5 * (lo + hi)
-    for _ in range(
-        8
-    ):  # Newton in x = log Δ: g = log Δ + log(N − d1) − log(r/s²), g' = 1 + e/(N−d1)
-        d1, e, _ = (a.real for a in _sums(np.exp(x), quad))
-        gap = np.where(N - d1 > 0, N - d1, 1.0)
-        step = (x + np.log(gap) - np.log(r / s2)) / (1.0 + e / gap)
-        x = np.where(N - d1 > 0, np.clip(x - step, lo, hi), x)
+    for _ in range(8):  # Newton in log Δ: g' = 1 + e/(N − d1) + e/(T − d1)
+        d1, e = (a.real for a in _sums(np.exp(x), quad, tau=False))
+        ok = d1 < P
+        n_gap, t_gap = np.where(ok, N - d1, 1.0), np.where(ok, 1.0 - d1 * inv_T, 1.0)
+        g = x + np.log(n_gap) + np.log(t_gap) - np.log(r / s2)
+        step = g / (1.0 + e / n_gap + e * inv_T / t_gap)
+        x = np.where(ok, np.clip(x - step, lo, hi), x)
     return np.exp(x)
 
 
-def solve_delta(z: np.ndarray, N: int, s2: float, quad: LatentQuadrature) -> np.ndarray:
-    """Δ(z) on the physical sheet: the real root at ``|z|``, continued along ``|z| e^{iθ}``
-    (θ from 0 to arg z, Newton steps on ``h = Δ(N − d1) − z/s²``, ``h' = N − d1 + e``)."""
+def solve_delta(
+    z: np.ndarray, N: int, s2: float, quad: LatentQuadrature, T: float | None = None
+) -> np.ndarray:
+    """Δ(z) on the physical sheet of ``Δ(N − d1)(1 − d1/T) = z/s²`` (T = None: T → ∞): the real
+    root at ``|z|``, continued along ``|z| e^{iθ}`` from θ = 0 to arg z by Newton steps
+    (``h' = (N − d1)(1 − d1/T) + e(1 − d1/T + (N − d1)/T)``)."""
     z = np.asarray(z, dtype=np.complex128)
+    inv_T = 0.0 if T is None else 1.0 / T
     r, angle = np.abs(z), np.angle(z)
-    delta = _real_delta(r, N, s2, quad).astype(np.complex128)
+    delta = _real_delta(r, N, s2, quad, T).astype(np.complex128)
     rotations = 10
     for k in range(1, rotations + 1):
         target = r * np.exp(1j * angle * k / rotations) / s2
         for _ in range(2 if k < rotations else 8):
             d1, e = _sums(delta, quad, tau=False)
-            delta = delta - (delta * (N - d1) - target) / (N - d1 + e)
+            t_gap = 1.0 - d1 * inv_T
+            h = delta * (N - d1) * t_gap - target
+            delta = delta - h / ((N - d1) * t_gap + e * (t_gap + (N - d1) * inv_T))
     d1, _ = _sums(delta, quad, tau=False)
-    resid = np.abs(delta * (N - d1) * s2 / z - 1.0)
+    resid = np.abs(delta * (N - d1) * (1.0 - d1 * inv_T) * s2 / z - 1.0)
     if not np.all(resid < 1e-8):
         raise ConfigError(
             "The 'N' parameter gives a feature spectrum whose deterministic equivalent did not "
@@ -138,14 +149,16 @@ def solve_delta(z: np.ndarray, N: int, s2: float, quad: LatentQuadrature) -> np.
     return delta
 
 
-def top_edge(N: int, s2: float, quad: LatentQuadrature) -> float:
-    """The largest eigenvalue of C in the deterministic equivalent: ``−max z(Δ)`` over the real
-    branch ``Δ < −λ_1`` of ``z(Δ) = s²Δ(N − d1(Δ))`` (its turning point)."""
+def top_edge(N: int, s2: float, quad: LatentQuadrature, T: float | None = None) -> float:
+    """The largest eigenvalue of C (T = None) or of FᵀF/T in the deterministic equivalent:
+    ``−max z(Δ)`` over the real branch ``Δ < −λ_1`` of ``z(Δ) = s²Δ(N − d1)(1 − d1/T)``."""
+    inv_T = 0.0 if T is None else 1.0 / T
     lam1 = float(quad.lam.max())
     grid = np.geomspace(1e-8, 1e3, 240)
     for _ in range(3):  # refine the grid around the maximum
         x = -lam1 * (1.0 + grid)
-        z = s2 * x * (N - _sums(x, quad, tau=False)[0])
+        d1 = _sums(x, quad, tau=False)[0]
+        z = s2 * x * (N - d1) * (1.0 - d1 * inv_T)
         i = int(np.argmax(z))
         grid = np.geomspace(grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)], 40)
     return float(-z[i])

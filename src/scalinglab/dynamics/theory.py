@@ -33,6 +33,7 @@ from ..model import DataModel
 from ..theory import compute_optimal
 from ._checks import check_model, parse_steps
 from .feature_spectrum import contour_modes, latent_quadrature, top_edge
+from .gd_theory import gd_train_curve
 from .recursion import sgd_mode_losses, sgd_mode_losses_constant
 from .result import DynamicsResult
 from .schedules import Schedule, learning_rates
@@ -60,15 +61,25 @@ def train_curve(
     batch: int = 1,
     schedule: Schedule = "constant",
     optimizer: str = "sgd",
+    T: int | None = None,
 ) -> DynamicsResult:
-    """Deterministic-equivalent loss of one-pass SGD after each of ``steps`` updates (docs §4).
+    """Deterministic-equivalent loss after each of ``steps`` updates (docs §4).
 
-    ``θ ← θ − (lr_t/b) Φᵀ(Φθ − y)`` with ``b = batch`` fresh samples per update, from θ = 0;
-    ``schedule`` is ``constant``, ``cosine``, ``wsd`` or a callable of the step (horizon
-    ``max(steps)``). Valid for N < M; accurate when N is large (relative error O(1/N)).
+    ``optimizer="sgd"``: one-pass SGD ``θ ← θ − (lr_t/b) Φᵀ(Φθ − y)`` with ``b = batch`` fresh
+    samples per update, from θ = 0; ``schedule`` is ``constant``, ``cosine``, ``wsd`` or a
+    callable of the step (horizon ``max(steps)``). ``optimizer="gd"``: full-batch GD on ``T``
+    samples (:func:`.gd_theory.gd_train_curve`, constant lr). Valid for N < M; accurate when N
+    (and T) are large (relative error O(1/N)), away from the interpolation point N = T.
     """
     model = check_model(model)
-    check_choice("optimizer", optimizer, ("sgd",))
+    if check_choice("optimizer", optimizer, ("sgd", "gd")) == "gd":
+        if T is None:
+            raise ConfigError("The 'T' parameter must be an integer >= 1 for GD. Got None instead.")
+        if schedule != "constant":
+            raise ConfigError(
+                f"The 'schedule' parameter must be constant for GD. Got {schedule!r} instead."
+            )
+        return gd_train_curve(model, N, T, steps, lr)
     N = check_int("N", N, low=1)
     batch = check_int("batch", batch, low=1)
     step = parse_steps(steps)
