@@ -1,7 +1,7 @@
 """``scalinglab dynamics``: loss curves of GD and one-pass SGD (docs/dynamics.md).
 
-Theory by default (one-pass SGD; deterministic equivalent of the feature spectrum), exact
-simulation with ``--simulate`` (GD and SGD), the compute-optimal frontier of SGD with
+Theory by default (deterministic equivalents: one-pass SGD with schedules, GD at finite T),
+exact simulation with ``--simulate``, the compute-optimal frontier of SGD with
 ``--compute-optimal --budget LIST``.
 """
 

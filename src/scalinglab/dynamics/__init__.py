@@ -2,8 +2,8 @@
 
 * Exact simulation (:mod:`.simulate`): :func:`simulate_gd`, :func:`simulate_sgd`,
   :func:`sample_sgd`, :func:`stable_lr`.
-* Theory (:mod:`.theory`, never importing the simulation): :func:`train_curve`,
-  the closed-form power laws and :func:`compute_optimal_sgd`.
+* Theory (:mod:`.theory`, :mod:`.gd_theory`, never importing the simulation):
+  ``train_curve`` (SGD and GD), the closed-form power laws and ``compute_optimal_sgd``.
 """
 
 from __future__ import annotations
