@@ -146,3 +146,19 @@ def test_schedules_and_bad_input():
         train_curve(model, 2000, [10], 1.0)
     with pytest.raises(ConfigError, match="'steps'"):
         train_curve(model, 200, [-1], 1.0)
+
+
+def test_theory_modules_do_not_import_the_simulation():
+    import ast
+    from pathlib import Path
+
+    import scalinglab.dynamics as pkg
+
+    root = Path(pkg.__file__).parent
+    for name in ("theory", "gd_theory", "feature_spectrum", "recursion", "schedules", "result",
+                 "_checks"):  # fmt: skip
+        tree = ast.parse((root / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                assert "simulat" not in module, (name, module)

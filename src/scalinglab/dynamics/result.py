@@ -8,7 +8,13 @@ from typing import Any
 import numpy as np
 
 from ..model import DataModel
-from ..simulation.result import seed_mean_sem
+
+
+def _mean_sem(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over the seed axis and its standard error (NaN for a single seed)."""
+    n = values.shape[0]
+    spread = values.std(axis=0, ddof=1) if n > 1 else np.full(values.shape[1:], np.nan)
+    return values.mean(axis=0), spread / np.sqrt(n)
 
 
 @dataclass
@@ -39,18 +45,18 @@ class DynamicsResult:
 
     @property
     def loss_mean(self) -> np.ndarray:
-        return seed_mean_sem(self.loss)[0]
+        return _mean_sem(self.loss)[0]
 
     @property
     def loss_sem(self) -> np.ndarray:
-        return seed_mean_sem(self.loss)[1]
+        return _mean_sem(self.loss)[1]
 
     def records(self) -> list[dict[str, Any]]:
         """One record per (N, T or batch, step): inputs under the CLI's flag names and losses."""
         base = {**self.model.describe(), "optimizer": self.optimizer, "lr": self.lr}
         base.update(schedule=self.schedule, method=self.method, **self.extra)
-        mean, sem = seed_mean_sem(self.loss)
-        train = None if self.train_loss is None else seed_mean_sem(self.train_loss)
+        mean, sem = _mean_sem(self.loss)
+        train = None if self.train_loss is None else _mean_sem(self.train_loss)
         out = []
         for i, n in enumerate(self.N):
             for j, size in enumerate(self.size):
