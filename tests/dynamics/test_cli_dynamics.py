@@ -60,6 +60,11 @@ def test_compute_optimal_prints_exponents():
     assert "N* ~ C^" in out and "closed form 0.3333" in out
 
 
+def test_gd_compute_optimal_prints_exponents():
+    out = _run("--optimizer", "gd", "--M", "100000", "--compute-optimal", "--budget", "1e7,1e8")
+    assert "T* ~ C^" in out and "steps* ~ C^" in out and "closed form 0.2500" in out
+
+
 @pytest.mark.parametrize(
     ("args", "flag"),
     [
@@ -67,7 +72,7 @@ def test_compute_optimal_prints_exponents():
         (["--optimizer", "gd", "--lr", "1000", "--N", "200", "--T", "400"], "'lr'"),
         (["--ridge", "0.1", "--lr", "1"], "'ridge'"),
         (["--steps", "-3", "--lr", "1"], "'steps'"),
-        (["--optimizer", "gd", "--compute-optimal"], "'optimizer'"),
+        (["--compute-optimal", "--budget", "1e6,-1"], "'budget'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, flag, capsys):

@@ -97,11 +97,10 @@ def dynamics(
         raise ConfigError(f"The 'ridge' parameter must be 0 for dynamics. Got {ridge} instead.")
     batches = parse_list("batch", batch, int)
     if compute_optimal:
-        if optimizer != "sgd":
-            raise ConfigError(
-                "The 'optimizer' parameter must be sgd with --compute-optimal. Got gd instead."
-            )
         budgets = parse_list("budget", budget, float)
+        if optimizer == "gd":
+            _gd_frontier(model, budgets, lr_fraction, as_json)
+            return
         frontier = compute_optimal_sgd(model, budgets, batch=batches[0], lr_fraction=lr_fraction)
         base = {**model.describe(), "optimizer": "sgd", "batch": batches[0],
                 "lr_fraction": lr_fraction}  # fmt: skip
@@ -154,3 +153,20 @@ def dynamics(
                 records += curve.records()
         columns = ("N", "batch", "step", "T", "lr", "loss")
     echo_records(records, as_json, columns)
+
+
+def _gd_frontier(model, budgets, lr_fraction, as_json) -> None:
+    """GD frontier over C = N x T x steps (``dynamics.theory.compute_optimal_gd``)."""
+    from ..dynamics.theory import compute_optimal_gd
+
+    fr = compute_optimal_gd(model, budgets, lr_fraction=lr_fraction)
+    base = {**model.describe(), "optimizer": "gd", "lr_fraction": lr_fraction}
+    records = [
+        {**base, "budget": float(c), "N_opt": float(n), "T_opt": float(t), "steps_opt": float(s),
+         "loss_opt": float(v)}
+        for c, n, t, s, v in zip(fr.budget, fr.N, fr.T, fr.steps, fr.loss)
+    ]  # fmt: skip
+    echo_records(records, as_json, ("budget", "N_opt", "T_opt", "steps_opt", "loss_opt"))
+    if not as_json:
+        for key in ("N", "T", "steps", "loss"):
+            click.echo(f"{key}* ~ C^{fr.exponents[key]:.4f} (closed form {fr.predicted[key]:.4f})")

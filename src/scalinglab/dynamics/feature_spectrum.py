@@ -134,14 +134,14 @@ def solve_delta(
     rotations = 10
     for k in range(1, rotations + 1):
         target = r * np.exp(1j * angle * k / rotations) / s2
-        for _ in range(2 if k < rotations else 8):
+        for _ in range(2 if k < rotations else 14):
             d1, e = _sums(delta, quad, tau=False)
             t_gap = 1.0 - d1 * inv_T
             h = delta * (N - d1) * t_gap - target
             delta = delta - h / ((N - d1) * t_gap + e * (t_gap + (N - d1) * inv_T))
     d1, _ = _sums(delta, quad, tau=False)
     resid = np.abs(delta * (N - d1) * (1.0 - d1 * inv_T) * s2 / z - 1.0)
-    if not np.all(resid < 1e-8):
+    if not np.all(resid < 1e-7):
         raise ConfigError(
             "The 'N' parameter gives a feature spectrum whose deterministic equivalent did not "
             f"converge (residual {float(resid.max()):.1e}). Got N = {N} instead."

@@ -240,3 +240,87 @@ def compute_optimal_sgd(
                        predicted_steps=(1 + a) / (2 + a), predicted_loss=-a / (2 + a),
                        ridge_N=ridge.N, ridge_T=ridge.T, ridge_exponent_N=ridge.N_exponent,
                        ridge_exponent_T=ridge.T_exponent)  # fmt: skip
+
+
+def gd_stable_lr(model: DataModel, N: int, T: int) -> float:
+    """``2/x_max`` with ``x_max`` the deterministic-equivalent top eigenvalue of FᵀF/T."""
+    quad = latent_quadrature(model)
+    return 2.0 / top_edge(check_int("N", N, low=1), model.feature_scale, quad,
+                          check_int("T", T, low=1))  # fmt: skip
+
+
+@dataclass
+class GDFrontier:
+    """The compute-optimal frontier of full-batch GD over budgets ``C = N · T · steps``."""
+
+    budget: np.ndarray
+    N: np.ndarray
+    T: np.ndarray
+    steps: np.ndarray
+    loss: np.ndarray
+    exponents: dict[str, float]  # fitted d log X*/d log C for N, T, steps, loss
+    predicted: dict[str, float]  # 1/(3+α), 1/(3+α), (1+α)/(3+α), −α/(3+α)
+
+
+def compute_optimal_gd(
+    model: DataModel,
+    budgets: Sequence[float],
+    *,
+    lr_fraction: float = 0.5,
+    Ns: Sequence[int] | None = None,
+    Ts: Sequence[int] | None = None,
+) -> GDFrontier:
+    """``N*, T*, steps*`` and ``L*`` of full-batch GD from the theory (docs §6b).
+
+    Every (N, T) trains at ``lr = lr_fraction × gd_stable_lr(N, T)`` for ``C/(N T)`` steps; the
+    minimum over the (N, T) grid is refined by a quadratic in (log N, log T) through the 3 × 3
+    neighbourhood. Points with fewer than one step are skipped. Early-stopped GD has no
+    interpolation peak, and the optimum sits near N = T.
+    """
+    model = check_model(model)
+    budgets = np.sort(np.asarray([check_float("budget", c, 0.0, low_open=True) for c in budgets]))
+    frac = check_float("lr_fraction", lr_fraction, 0.0, 1.0, low_open=True, high_open=True)
+    a = model.alpha if model.is_power_law else 1.0
+    if Ns is None or Ts is None:
+        lo, hi = budgets[0] ** (1 / (3 + a)) / 3, budgets[-1] ** (1 / (3 + a)) * 6
+        grid = np.unique(np.geomspace(max(lo, 8), min(hi, model.M / 4), 14).astype(int))
+        Ns = grid if Ns is None else Ns
+        Ts = grid if Ts is None else Ts
+    Ns = np.asarray([check_int("N", n, low=1) for n in Ns])
+    Ts = np.asarray([check_int("T", t, low=1) for t in Ts])
+    table = np.full((Ns.size, Ts.size, budgets.size), np.inf)
+    for i, n in enumerate(Ns):
+        for j, t in enumerate(Ts):
+            steps = np.round(budgets / (n * t)).astype(np.int64)
+            ok = steps >= 1
+            if not ok.any():
+                continue
+            lr = frac * gd_stable_lr(model, int(n), int(t))
+            curve = gd_train_curve(model, int(n), int(t), steps[ok], lr).loss[0, 0, 0]
+            table[i, j, ok] = curve
+    lN, lT = np.log(Ns), np.log(Ts)
+    best = np.empty((budgets.size, 3))
+    for k in range(budgets.size):
+        i, j = np.unravel_index(int(np.argmin(table[:, :, k])), table.shape[:2])
+        best[k] = lN[i], lT[j], np.log(table[i, j, k])
+        rows, cols = slice(max(i - 1, 0), i + 2), slice(max(j - 1, 0), j + 2)
+        block = table[rows, cols, k]
+        if block.shape == (3, 3) and np.all(np.isfinite(block)):
+            x, y = np.meshgrid(lN[rows], lT[cols], indexing="ij")
+            A = np.stack([np.ones(9), x.ravel(), y.ravel(), x.ravel() ** 2, x.ravel() * y.ravel(),
+                          y.ravel() ** 2], axis=1)  # fmt: skip
+            c = np.linalg.lstsq(A, np.log(block.ravel()), rcond=None)[0]
+            H = np.array([[2 * c[3], c[4]], [c[4], 2 * c[5]]])
+            if np.all(np.linalg.eigvalsh(H) > 0):
+                xy = np.linalg.solve(H, -c[1:3])
+                if abs(xy[0] - lN[i]) < 1.5 * (lN[1] - lN[0]):
+                    feats = np.array([1, xy[0], xy[1], xy[0] ** 2, xy[0] * xy[1], xy[1] ** 2])
+                    best[k] = xy[0], xy[1], feats @ c
+    N_opt, T_opt, L_opt = np.exp(best[:, 0]), np.exp(best[:, 1]), np.exp(best[:, 2])
+    steps_opt = budgets / (N_opt * T_opt)
+    exponents = {"N": _slope(budgets, N_opt), "T": _slope(budgets, T_opt),
+                 "steps": _slope(budgets, steps_opt), "loss": _slope(budgets, L_opt)}  # fmt: skip
+    predicted = {"N": 1 / (3 + a), "T": 1 / (3 + a), "steps": (1 + a) / (3 + a),
+                 "loss": -a / (3 + a)}  # fmt: skip
+    return GDFrontier(budget=budgets, N=N_opt, T=T_opt, steps=steps_opt, loss=L_opt,
+                      exponents=exponents, predicted=predicted)  # fmt: skip
