@@ -47,15 +47,20 @@ def gd_curves(out: Path) -> None:
     model = DataModel(M=2000, alpha=1.0, sigma_w=10.0, noise=0.5)
     steps = np.unique(np.geomspace(1, 10**5, 30).astype(int))
     fig, ax = plt.subplots(figsize=(5, 3.6))
-    print("\nGD, M = 2000, T = 400, noise 0.5, lr = 0.9 x stable (exact, 4 draws): best step")
-    for N in (100, 300, 600):
-        lr = 0.9 * stable_lr(model, N, T=400)
-        sim = simulate_gd(model, N, 400, steps, lr, seeds=4)
-        mean = sim.loss_mean[0, 0]
-        best = int(np.argmin(mean))
-        print(f"N = {N}: min loss {mean[best]:.4e} at step {steps[best]}, final {mean[-1]:.4e}")
-        ax.loglog(steps, mean, "o-", ms=3, label=f"N = {N}")
-    ax.set(xlabel="steps", ylabel="test loss", title="GD with label noise (exact simulation)")
+    print("\nGD, M = 2000, T = 400, noise 0.5, lr = 0.5 x stable: theory vs exact simulation "
+          "(8 draws)")  # fmt: skip
+    print(f"{'N':>5} {'step':>6} {'theory':>11} {'simulation':>11} {'s.e.':>9} {'rel':>7}")
+    for N in (200, 800):
+        lr = 0.5 * stable_lr(model, N, T=400)
+        th = train_curve(model, N, steps, lr, optimizer="gd", T=400).loss[0, 0, 0]
+        sim = simulate_gd(model, N, 400, steps, lr, seeds=8)
+        mean, sem = sim.loss_mean[0, 0], sim.loss_sem[0, 0]
+        for k in (1, 10, int(np.argmin(mean)), len(steps) - 1):
+            print(f"{N:>5} {steps[k]:>6} {th[k]:>11.4e} {mean[k]:>11.4e} {sem[k]:>9.1e} "
+                  f"{th[k] / mean[k] - 1:>+7.3f}")  # fmt: skip
+        line = ax.loglog(steps, th, label=f"N = {N} theory")[0]
+        ax.errorbar(steps, mean, yerr=sem, fmt="o", ms=3, color=line.get_color())
+    ax.set(xlabel="steps", ylabel="test loss", title="GD, label noise: theory (lines), simulation")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "gd_loss_vs_steps.png", dpi=120)
