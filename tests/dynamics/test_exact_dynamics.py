@@ -168,3 +168,12 @@ def test_gd_torch_backend_matches_numpy():
     ref = simulate_gd(model, 30, 40, [0, 10, 100], lr).loss
     got = simulate_gd(model, 30, 40, [0, 10, 100], lr, backend="torch").loss
     np.testing.assert_allclose(got, ref, rtol=1e-10)
+
+
+def test_sampled_sgd_torch_backend_matches_numpy():
+    pytest.importorskip("torch")
+    # Same NumPy draws, torch arithmetic on the CPU: equal to rounding.
+    model = DataModel(M=60, alpha=1.0, noise=0.1)
+    ref = sample_sgd(model, 15, [0, 5, 40], 2.0, batch=2, runs=4).loss
+    got = sample_sgd(model, 15, [0, 5, 40], 2.0, batch=2, runs=4, backend="torch").loss
+    np.testing.assert_allclose(got, ref, rtol=1e-10)

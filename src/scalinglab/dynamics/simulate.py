@@ -173,13 +173,17 @@ def sample_sgd(
     runs: int = 32,
     seed: int | np.random.SeedSequence = 0,
     draw: int = 0,
+    backend: str = "numpy",
+    device: str = "cpu",
 ) -> DynamicsResult:
     """Explicit one-pass SGD runs on one draw of U (seed child ``draw``), for checking.
 
     Each run draws its own teacher ``w ~ N(0, Ω)`` and fresh samples ``x ~ N(0, Λ)`` with labels
     ``wᵀx + ε``; the population loss of the iterate is exact given (U, w):
     ``½(θᵀCθ − 2θᵀUΛw + wᵀΛw)``. The runs of a call are vectorised; U is held in memory
-    (N × M numbers), so this is meant for moderate M.
+    (N × M numbers), so this is meant for moderate M. All random numbers come from NumPy
+    generators seeded from ``seed``; ``backend="torch"`` (``device`` ``cpu`` or ``cuda``) does
+    the arithmetic in torch on the same numbers.
     """
     model = check_model(model)
     N = check_int("N", N, low=1)
@@ -188,33 +192,35 @@ def sample_sgd(
     step = parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
     seed = _seed(seed)
+    be = Backend(backend, device)
+    xp = be.xp
     seq = spawn_seeds(seed, draw + 1)[draw]
-    _, U = draw_latent(model, seq, N, 1)
+    _, U_np = draw_latent(model, seq, N, 1)
     lam = model.eigenvalues()
     sqrt_lam = np.sqrt(lam)
     rng = np.random.default_rng(child(seq, STREAM_SGD))
-    W = rng.standard_normal((runs, model.M)) * np.sqrt(model.teacher_variances())
-    UL = U * lam  # U Λ
-    C = UL @ U.T
-    ULw = W @ UL.T  # (runs, N)
-    wLw = np.sum(W * W * lam, axis=1)
+    W_np = rng.standard_normal((runs, model.M)) * np.sqrt(model.teacher_variances())
+    U, W = be.asarray(U_np), be.asarray(W_np[:, :, None])  # W as (runs, M, 1)
+    C = be.asarray((U_np * lam) @ U_np.T)
+    ULw = be.asarray(W_np @ (U_np * lam).T)  # (runs, N)
+    wLw = be.asarray(np.sum(W_np * W_np * lam, axis=1))
     lrs = learning_rates(schedule, lr, int(step.max()))
-    theta = np.zeros((runs, N))
+    theta = be.zeros((runs, N))
     loss = np.empty((runs, step.size))
     order = np.argsort(step, kind="stable")
     pos, t = 0, 0
     while pos < step.size:
         target = int(step[order[pos]])
         while t < target:
-            x = rng.standard_normal((runs, batch, model.M)) * sqrt_lam
+            x = be.asarray(rng.standard_normal((runs, batch, model.M)) * sqrt_lam)
+            eps = be.asarray(model.noise * rng.standard_normal((runs, batch)))
             phi = x @ U.T  # (runs, batch, N)
-            y = np.einsum("rbm,rm->rb", x, W) + model.noise * rng.standard_normal((runs, batch))
-            resid = np.einsum("rbn,rn->rb", phi, theta) - y
-            theta -= (lrs[t] / batch) * np.einsum("rbn,rb->rn", phi, resid)
+            resid = (phi @ theta[:, :, None])[:, :, 0] - (x @ W)[:, :, 0] - eps
+            grad = (xp.permute_dims(phi, (0, 2, 1)) @ resid[:, :, None])[:, :, 0]
+            theta = theta - (float(lrs[t]) / batch) * grad
             t += 1
-        value = 0.5 * (
-            np.sum((theta @ C) * theta, axis=1) - 2.0 * np.sum(theta * ULw, axis=1) + wLw
-        )
+        quad = xp.sum((theta @ C) * theta, axis=1) - 2.0 * xp.sum(theta * ULw, axis=1) + wLw
+        value = 0.5 * be.to_numpy(quad)
         while pos < step.size and int(step[order[pos]]) == target:
             loss[:, order[pos]] = value
             pos += 1
