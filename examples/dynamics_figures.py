@@ -21,49 +21,52 @@ from scalinglab.dynamics import simulate_gd, simulate_sgd, stable_lr
 from scalinglab.dynamics.theory import compute_optimal_sgd, train_curve
 
 
-def sgd_curves(out: Path) -> None:
-    model = DataModel(M=4000, alpha=1.0)
-    steps = np.unique(np.geomspace(1, 3000, 14).astype(int))
+def _compare(title: str, path: Path, steps: np.ndarray, curves) -> None:
+    """Print and plot theory over simulation; ``curves`` yields (N, theory, mean, s.e., rows)."""
     fig, ax = plt.subplots(figsize=(5, 3.6))
-    print("SGD, M = 4000, alpha = 1, batch 1, lr = 0.5 x stable: theory vs simulation (6 draws)")
+    print(f"\n{title}")
     print(f"{'N':>5} {'step':>6} {'theory':>11} {'simulation':>11} {'s.e.':>9} {'rel':>7}")
-    for N in (200, 400, 800):
-        lr = 0.5 * stable_lr(model, N, optimizer="sgd")
-        th = train_curve(model, N, steps, lr).loss[0, 0, 0]
-        sim = simulate_sgd(model, N, steps, lr, seeds=6)
-        mean, sem = sim.loss_mean[0, 0], sim.loss_sem[0, 0]
-        for k in (0, 5, 9, len(steps) - 1):
+    for N, th, mean, sem, rows in curves:
+        for k in rows:
             print(f"{N:>5} {steps[k]:>6} {th[k]:>11.4e} {mean[k]:>11.4e} {sem[k]:>9.1e} "
                   f"{th[k] / mean[k] - 1:>+7.3f}")  # fmt: skip
         line = ax.loglog(steps, th, label=f"N = {N} theory")[0]
         ax.errorbar(steps, mean, yerr=sem, fmt="o", ms=3, color=line.get_color())
-    ax.set(xlabel="steps", ylabel="test loss", title="one-pass SGD: theory (lines), simulation")
+    ax.set(xlabel="steps", ylabel="test loss", title="theory (lines) over simulation")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "sgd_loss_vs_steps.png", dpi=120)
+    fig.savefig(path, dpi=120)
+
+
+def sgd_curves(out: Path) -> None:
+    model = DataModel(M=4000, alpha=1.0)
+    steps = np.unique(np.geomspace(1, 3000, 14).astype(int))
+
+    def curves():
+        for N in (200, 400, 800):
+            lr = 0.5 * stable_lr(model, N, optimizer="sgd")
+            sim = simulate_sgd(model, N, steps, lr, seeds=6)
+            th = train_curve(model, N, steps, lr).loss[0, 0, 0]
+            yield N, th, sim.loss_mean[0, 0], sim.loss_sem[0, 0], (0, 5, 9, len(steps) - 1)
+
+    _compare("SGD, M = 4000, alpha = 1, batch 1, lr = 0.5 x stable, 6 draws",
+             out / "sgd_loss_vs_steps.png", steps, curves())  # fmt: skip
 
 
 def gd_curves(out: Path) -> None:
     model = DataModel(M=2000, alpha=1.0, sigma_w=10.0, noise=0.5)
     steps = np.unique(np.geomspace(1, 10**5, 30).astype(int))
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    print("\nGD, M = 2000, T = 400, noise 0.5, lr = 0.5 x stable: theory vs exact simulation "
-          "(8 draws)")  # fmt: skip
-    print(f"{'N':>5} {'step':>6} {'theory':>11} {'simulation':>11} {'s.e.':>9} {'rel':>7}")
-    for N in (200, 800):
-        lr = 0.5 * stable_lr(model, N, T=400)
-        th = train_curve(model, N, steps, lr, optimizer="gd", T=400).loss[0, 0, 0]
-        sim = simulate_gd(model, N, 400, steps, lr, seeds=8)
-        mean, sem = sim.loss_mean[0, 0], sim.loss_sem[0, 0]
-        for k in (1, 10, int(np.argmin(mean)), len(steps) - 1):
-            print(f"{N:>5} {steps[k]:>6} {th[k]:>11.4e} {mean[k]:>11.4e} {sem[k]:>9.1e} "
-                  f"{th[k] / mean[k] - 1:>+7.3f}")  # fmt: skip
-        line = ax.loglog(steps, th, label=f"N = {N} theory")[0]
-        ax.errorbar(steps, mean, yerr=sem, fmt="o", ms=3, color=line.get_color())
-    ax.set(xlabel="steps", ylabel="test loss", title="GD, label noise: theory (lines), simulation")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "gd_loss_vs_steps.png", dpi=120)
+
+    def curves():
+        for N in (200, 800):
+            lr = 0.5 * stable_lr(model, N, T=400)
+            sim = simulate_gd(model, N, 400, steps, lr, seeds=8)
+            th = train_curve(model, N, steps, lr, optimizer="gd", T=400).loss[0, 0, 0]
+            mean = sim.loss_mean[0, 0]
+            yield N, th, mean, sim.loss_sem[0, 0], (1, 10, int(np.argmin(mean)), len(steps) - 1)
+
+    _compare("GD, M = 2000, T = 400, noise 0.5, lr = 0.5 x stable, 8 draws (exact)",
+             out / "gd_loss_vs_steps.png", steps, curves())  # fmt: skip
 
 
 def frontier(out: Path) -> None:
