@@ -28,6 +28,7 @@ COMMANDS = {
     "reproduce": "scalinglab.cli.reproduce:reproduce",
     "report": "scalinglab.cli.reproduce:report",
     "explore": "scalinglab.cli.explore:explore",
+    "dynamics": "scalinglab.cli.dynamics:dynamics",
 }
 
 
