@@ -25,7 +25,9 @@ def _data(rep: int, points: int = 40) -> FitData:
     """``5 N^-0.3`` times 1 % log-normal noise on 40 log-spaced N (the 'power' form)."""
     rng = np.random.default_rng(1000 + rep)
     N = np.geomspace(1e3, 1e7, points)
-    return FitData.from_arrays(N=N, loss=5.0 * N**-0.3 * np.exp(NOISE * rng.standard_normal(N.size)))
+    return FitData.from_arrays(
+        N=N, loss=5.0 * N**-0.3 * np.exp(NOISE * rng.standard_normal(N.size))
+    )
 
 
 def _band(reps: int, level: float = 0.95, alpha: float = 1e-3) -> tuple[int, int]:

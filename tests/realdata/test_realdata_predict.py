@@ -32,7 +32,9 @@ def _pooled_relative_error(result) -> tuple[float, float]:
 
     n = draws.shape[0]
     leave_one_out = np.array([pooled(np.delete(draws, i, axis=0)) for i in range(n)])
-    return pooled(draws), float(np.sqrt((n - 1) / n * np.sum((leave_one_out - leave_one_out.mean()) ** 2)))
+    return pooled(draws), float(
+        np.sqrt((n - 1) / n * np.sum((leave_one_out - leave_one_out.mean()) ** 2))
+    )
 
 
 def test_digits_learning_curve_prediction():

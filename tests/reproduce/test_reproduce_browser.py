@@ -62,8 +62,8 @@ def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
     assert len(numbers) >= len(FIGURES) and all(float(v) == float(v) for v in numbers)
     # Each relative difference shown is measured/predicted − 1 of the run's summary rows,
     # recomputed here from the stored numbers and printed to the page's 2 decimals (in %).
-    rows = [r for name in FIGURES
-            for r in json.loads((run.out_dir / name / "meta.json").read_text())["summary"]]  # fmt: skip
+    metas = [json.loads((run.out_dir / name / "meta.json").read_text()) for name in FIGURES]
+    rows = [r for meta in metas for r in meta["summary"]]
     expected = []
     for r in rows:
         m, p = r["measured"], r["predicted"]

@@ -145,8 +145,8 @@ def test_ridge_sweep_decreases_smoothly_to_the_optimum_from_the_ridgeless_value(
     drop = exact - loss[:-1]
     linear = (drop > 1e-10 * exact) & (drop < 1e-5 * exact)
     assert linear.sum() >= 4
-    np.testing.assert_allclose(drop[1:][linear[1:] & linear[:-1]] / drop[:-1][linear[1:] & linear[:-1]],
-                               10.0, rtol=0.05)  # fmt: skip
+    both = linear[1:] & linear[:-1]
+    np.testing.assert_allclose(drop[1:][both] / drop[:-1][both], 10.0, rtol=0.05)
 
 
 def test_large_P_limits():
