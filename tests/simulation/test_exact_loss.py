@@ -194,3 +194,15 @@ def test_parallel_draws_survive_a_fork():
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
         there = list(pool.map(_one_loss, [3, 3]))
     assert there == [here, here]
+
+
+def test_seed_mean_and_standard_error():
+    """s.e. = sample sd (n − 1 denominator) / √n over seeds, here by hand: values 1, 2, 4, 9."""
+    from scalinglab.simulation.result import seed_mean_sem
+
+    values = np.array([[1.0, 5.0], [2.0, 5.0], [4.0, 5.0], [9.0, 5.0]])
+    mean, sem = seed_mean_sem(values)
+    # mean 4; squared deviations 9, 4, 0, 25 → variance 38/3; s.e. √(38/3)/2
+    np.testing.assert_allclose(mean, [4.0, 5.0], rtol=1e-15)
+    np.testing.assert_allclose(sem, [np.sqrt(38 / 3) / 2, 0.0], rtol=1e-14)
+    assert np.isnan(seed_mean_sem(values[:1])[1]).all()  # one seed: no standard error
