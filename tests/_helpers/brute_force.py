@@ -13,8 +13,6 @@ its Monte Carlo mean with the package's (a comparison of expectations, never of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 
@@ -58,57 +56,32 @@ def brute_force_train_loss(X, U, omega, noise, ridge):
     return 0.5 * np.trace(R @ cov @ R.T) / T
 
 
-@dataclass(frozen=True)
-class Params:
-    """The scalar model parameters, under the CLI's names."""
-
-    M: int
-    alpha: float = 1.0
-    lambda_plus: float = 1.0
-    sigma_w: float = 1.0
-    sigma_u: float = 1.0
-    noise: float = 0.0
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
+def mean_sem(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error (sample sd / √n) over the first axis."""
+    return values.mean(axis=0), values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])
 
 
-@dataclass(frozen=True)
-class MonteCarlo:
-    """Per-draw exact losses, shape (draws, ridges), and their means and standard errors."""
+def independent_losses(
+    params: dict, N: int, T: int, ridges, draws: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact test and training losses, each (draws, ridges), on ``draws`` independent (U, X).
 
-    loss: np.ndarray
-    train_loss: np.ndarray
-
-    @property
-    def mean(self) -> np.ndarray:
-        return self.loss.mean(axis=0)
-
-    @property
-    def sem(self) -> np.ndarray:
-        return self.loss.std(axis=0, ddof=1) / np.sqrt(self.loss.shape[0])
-
-    @property
-    def train_mean(self) -> np.ndarray:
-        return self.train_loss.mean(axis=0)
-
-    @property
-    def train_sem(self) -> np.ndarray:
-        return self.train_loss.std(axis=0, ddof=1) / np.sqrt(self.train_loss.shape[0])
-
-
-def independent_losses(p: Params, N: int, T: int, ridges, draws: int, seed: int) -> MonteCarlo:
-    """Exact losses on ``draws`` independent (U, X), drawn here from the model's definition."""
+    ``params`` holds the model's scalars under the CLI's names (M, alpha, lambda_plus, sigma_w,
+    sigma_u, noise; defaults 1 and noise 0); U and X are drawn here from the model's definition.
+    """
+    M = params["M"]
+    sigma_u, sigma_w = params.get("sigma_u", 1.0), params.get("sigma_w", 1.0)
+    noise = params.get("noise", 0.0)
     rng = np.random.default_rng(seed)
-    lam = power_law_spectrum(p.M, p.alpha, p.lambda_plus)
-    omega = np.full(p.M, p.sigma_w**2 / p.M)
+    lam = power_law_spectrum(M, params.get("alpha", 1.0), params.get("lambda_plus", 1.0))
+    omega = np.full(M, sigma_w**2 / M)
     ridges = np.atleast_1d(np.asarray(ridges, dtype=np.float64))
     test = np.empty((draws, ridges.size))
     train = np.empty((draws, ridges.size))
     for d in range(draws):
-        U = rng.normal(0.0, p.sigma_u / np.sqrt(p.M), size=(N, p.M))
-        X = rng.normal(0.0, 1.0, size=(T, p.M)) * np.sqrt(lam)
+        U = rng.normal(0.0, sigma_u / np.sqrt(M), size=(N, M))
+        X = rng.normal(0.0, 1.0, size=(T, M)) * np.sqrt(lam)
         for k, ridge in enumerate(ridges):
-            test[d, k] = brute_force_loss(X, U, lam, omega, p.noise, float(ridge))
-            train[d, k] = brute_force_train_loss(X, U, omega, p.noise, float(ridge))
-    return MonteCarlo(test, train)
+            test[d, k] = brute_force_loss(X, U, lam, omega, noise, float(ridge))
+            train[d, k] = brute_force_train_loss(X, U, omega, noise, float(ridge))
+    return test, train

@@ -18,57 +18,54 @@ from scalinglab import DataModel
 from scalinglab.simulation import simulate
 from scalinglab.theory import predict
 
-from _helpers.brute_force import Params, independent_losses
+from _helpers.brute_force import independent_losses, mean_sem
 
 DRAWS = 48
 
 # (parameters, N, T, ridges): under- and over-parameterised, N = T with a ridge, noise or not.
 CASES = [
-    (Params(M=200, alpha=0.6, lambda_plus=2.5, sigma_w=0.6, sigma_u=0.4, noise=0.02), 40, 90,
+    (dict(M=200, alpha=0.6, lambda_plus=2.5, sigma_w=0.6, sigma_u=0.4, noise=0.02), 40, 90,
      (0.0, 1e-2, 3.0)),
-    (Params(M=200, alpha=1.5, lambda_plus=0.4, sigma_w=1.7, sigma_u=2.5), 90, 40,
+    (dict(M=200, alpha=1.5, lambda_plus=0.4, sigma_w=1.7, sigma_u=2.5), 90, 40,
      (0.0, 0.1, 3.0)),
-    (Params(M=150, alpha=0.8, lambda_plus=3.0, sigma_w=2.0, sigma_u=3.0, noise=0.05), 60, 60,
+    (dict(M=150, alpha=0.8, lambda_plus=3.0, sigma_w=2.0, sigma_u=3.0, noise=0.05), 60, 60,
      (0.1, 10.0)),
-    (Params(M=250, alpha=1.3, lambda_plus=1.7, sigma_w=0.8, sigma_u=0.5, noise=0.01), 120, 50,
+    (dict(M=250, alpha=1.3, lambda_plus=1.7, sigma_w=0.8, sigma_u=0.5, noise=0.01), 120, 50,
      (0.0, 3e-4, 3.0)),
 ]  # fmt: skip
-IDS = [f"a{p.alpha}-N{N}-T{T}" for p, N, T, _ in CASES]
-
-
-def _mean_sem(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return values.mean(axis=0), values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])
+IDS = [f"a{p['alpha']}-N{N}-T{T}" for p, N, T, _ in CASES]
 
 
 @pytest.mark.parametrize(("params", "N", "T", "ridges"), CASES, ids=IDS)
 def test_simulator_loss_has_the_law_of_independent_draws(params, N, T, ridges):
-    ref = independent_losses(params, N, T, ridges, DRAWS, seed=2024)
-    sim = simulate(DataModel(**params.as_dict()), N=N, T=T, ridge=list(ridges), seeds=DRAWS,
-                   seed=7)  # fmt: skip
-    mean, sem = _mean_sem(sim.loss[:, 0, 0, :])
+    ref_loss, ref_train = independent_losses(params, N, T, ridges, DRAWS, seed=2024)
+    ref, ref_sem = mean_sem(ref_loss)
+    ref_train_mean, ref_train_sem = mean_sem(ref_train)
+    sim = simulate(DataModel(**params), N=N, T=T, ridge=list(ridges), seeds=DRAWS, seed=7)
+    mean, sem = mean_sem(sim.loss[:, 0, 0, :])
     # Two unbiased Monte Carlo estimates of one expectation: |z| < 4 is a 6e-5 false alarm per
     # comparison. The combined s.e. is 1-2 % of the loss here (per-draw spread 4-10 %), against
     # 10-65 % shifts from a wrong feature scale, teacher prior or eigenvalue index.
-    z = (mean - ref.mean) / np.sqrt(sem**2 + ref.sem**2)
+    z = (mean - ref) / np.sqrt(sem**2 + ref_sem**2)
     assert np.all(np.abs(z) < 4), z
-    train, train_sem = _mean_sem(sim.train_loss[:, 0, 0, :])
+    train, train_sem = mean_sem(sim.train_loss[:, 0, 0, :])
     # (ridgeless with N > T interpolates: both training losses are 0 up to rounding, ~1e-20)
-    gap = np.abs(train - ref.train_mean) - 1e-9 * ref.mean
-    assert np.all(gap < 4 * np.sqrt(train_sem**2 + ref.train_sem**2)), (train, ref.train_mean)
+    gap = np.abs(train - ref_train_mean) - 1e-9 * ref
+    assert np.all(gap < 4 * np.sqrt(train_sem**2 + ref_train_sem**2)), (train, ref_train_mean)
     # The whole distribution, not only the mean: two-sample Kolmogorov-Smirnov at each ridge.
     for k in range(len(ridges)):
-        assert ks_2samp(sim.loss[:, 0, 0, k], ref.loss[:, k]).pvalue > 1e-3
+        assert ks_2samp(sim.loss[:, 0, 0, k], ref_loss[:, k]).pvalue > 1e-3
 
 
 @pytest.mark.parametrize(("params", "N", "T", "ridges"), CASES, ids=IDS)
 def test_theory_matches_independent_draws(params, N, T, ridges):
-    ref = independent_losses(params, N, T, ridges, DRAWS, seed=2024)
-    res = predict(DataModel(**params.as_dict()), N, T, np.array(ridges))
+    ref_loss, ref_train = independent_losses(params, N, T, ridges, DRAWS, seed=2024)
+    ref, ref_sem = mean_sem(ref_loss)
+    train, train_sem = mean_sem(ref_train)
+    res = predict(DataModel(**params), N, T, np.array(ridges))
     assert np.all(res.converged)
     # 4 s.e. plus 3 %: the deterministic equivalent's finite-P bias is ~0.5/P ≤ 1.3 % at
     # P ≥ 40 (spec §8 item 5), doubled for safety; the mutations it must catch move 10-65 %.
-    assert np.all(np.abs(ref.mean - res.loss) < 4 * ref.sem + 0.03 * res.loss), (
-        ref.mean / res.loss - 1
-    )
-    gap = np.abs(ref.train_mean - res.train_loss) - 1e-9 * res.loss
-    assert np.all(gap < 4 * ref.train_sem + 0.03 * res.train_loss), (ref.train_mean, res.train_loss)
+    assert np.all(np.abs(ref - res.loss) < 4 * ref_sem + 0.03 * res.loss), ref / res.loss - 1
+    gap = np.abs(train - res.train_loss) - 1e-9 * res.loss
+    assert np.all(gap < 4 * train_sem + 0.03 * res.train_loss), (train, res.train_loss)
