@@ -156,9 +156,14 @@ def _run_tests(copy: Path, tests: tuple[str, ...], env: dict[str, str]) -> tuple
     return proc.returncode, failed
 
 
-def _short(test_id: str) -> str:
-    path, _, name = test_id.partition("::")
-    return f"{Path(path).stem}::{name}" if name else Path(path).stem
+def _summary(failed: list[str]) -> str:
+    """``file::test`` per failed test function, with its number of failed cases."""
+    counts: dict[str, int] = {}
+    for test_id in failed:
+        path, _, name = test_id.partition("::")
+        key = f"{Path(path).stem}::{name.partition('[')[0]}" if name else Path(path).stem
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in counts.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,11 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 verdict = "SURVIVED" if status == 0 else f"pytest status {status}, no failed test"
                 bad += 1
             else:
-                names = [_short(t) for t in failed]
-                shown = ", ".join(names[:3]) + (
-                    f", … (+{len(names) - 3})" if len(names) > 3 else ""
-                )
-                verdict = f"caught by {len(names)}: {shown}"
+                verdict = f"caught ({len(failed)} failed): {_summary(failed)}"
             rows.append((i, m, verdict, seconds))
             print(f"[{i:2d}/{len(MUTATIONS)}] {m.name}: {verdict} ({seconds:.0f} s)", flush=True)
 
