@@ -47,7 +47,8 @@ def _hits(reps: int, **options) -> dict[str, int]:
 
 def test_asymptotic_intervals_cover_at_the_nominal_rate():
     # 300 data sets: accepted hits [272, 295] of 300. An 80 % interval passes with probability
-    # 4e-7, a 99 % one with 0.18 (binom, see _band); the nominal one fails with < 0.2 %.
+    # 4e-7, a 99 % one with 0.18 (binom, see _band); the nominal one fails with probability
+    # 0.13 % per parameter (0.26 % for the two).
     reps = 300
     lo, hi = _band(reps)
     hits = _hits(reps, n_bootstrap=0)
@@ -77,7 +78,8 @@ def test_bootstrap_interval_width_matches_the_sampling_spread():
 @pytest.mark.slow
 def test_bootstrap_intervals_cover_at_the_nominal_rate():
     # 200 data sets, 200 bootstrap replicates each: accepted hits [179, 198] of 200. An 80 %
-    # interval passes with probability 2e-4, a 99 % one with 0.6; the nominal one fails < 0.1 %.
+    # interval passes with probability 2e-4, a 99 % one with 0.6; the nominal one fails with
+    # probability 0.09 % per parameter (0.18 % for the two).
     reps = 200
     lo, hi = _band(reps)
     hits = _hits(reps, n_bootstrap=200)
