@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 
 import pytest
@@ -60,6 +58,9 @@ def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
     assert len(measured) >= len(FIGURES)
     numbers = [v for v in result["predicted"] if v != "—"]
     assert len(numbers) >= len(FIGURES) and all(float(v) == float(v) for v in numbers)
+    import json
+    import math
+
     # Each relative difference shown is measured/predicted − 1 of the run's summary rows,
     # recomputed here from the stored numbers and printed to the page's 2 decimals (in %).
     metas = [json.loads((run.out_dir / name / "meta.json").read_text()) for name in FIGURES]
