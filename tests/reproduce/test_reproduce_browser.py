@@ -40,6 +40,9 @@ def chromium():
 
 
 def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
+    import json
+    import math
+
     page = Page(chromium)
     try:
         page.navigate(run.report.resolve().as_uri())
@@ -58,9 +61,6 @@ def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
     assert len(measured) >= len(FIGURES)
     numbers = [v for v in result["predicted"] if v != "—"]
     assert len(numbers) >= len(FIGURES) and all(float(v) == float(v) for v in numbers)
-    import json
-    import math
-
     # Each relative difference shown is measured/predicted − 1 of the run's summary rows,
     # recomputed here from the stored numbers and printed to the page's 2 decimals (in %).
     metas = [json.loads((run.out_dir / name / "meta.json").read_text()) for name in FIGURES]
