@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint format bench clean venv browser
+.PHONY: demo test test-slow test-mutation lint format bench clean venv browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# Plausible one-line bugs, each of which some test must catch (tests/mutation/mutate.py).
+test-mutation: $(STAMP)
+	$(BIN)/python tests/mutation/mutate.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -32,6 +32,9 @@ def chromium():
 
 
 def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
+    import json
+    import math
+
     page = Page(chromium)
     try:
         page.navigate(run.report.resolve().as_uri())
@@ -50,6 +53,17 @@ def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
     assert len(measured) >= len(FIGURES)
     numbers = [v for v in result["predicted"] if v != "—"]
     assert len(numbers) >= len(FIGURES) and all(float(v) == float(v) for v in numbers)
-    rels = [float(v.rstrip("%")) for v in result["rel"] if v != "—"]
-    assert rels and all(abs(v) < 1e4 for v in rels)
+    # Each relative difference shown is measured/predicted − 1 of the run's summary rows,
+    # recomputed here from the stored numbers and printed to the page's 2 decimals (in %).
+    metas = [json.loads((run.out_dir / name / "meta.json").read_text()) for name in FIGURES]
+    rows = [r for meta in metas for r in meta["summary"]]
+    expected = []
+    for r in rows:
+        m, p = r["measured"], r["predicted"]
+        if r["rel_diff"] is None or not math.isfinite(r["rel_diff"]):
+            continue
+        assert r["rel_diff"] == pytest.approx(m / p - 1, rel=1e-9, abs=1e-12), r
+        expected.append(f"{100 * (m / p - 1):+.2f}%")
+    shown = [v for v in result["rel"] if v != "—"]
+    assert expected and sorted(shown) == sorted(expected)
     assert shot.stat().st_size > 10_000

@@ -74,3 +74,29 @@ def test_replot_redraws_from_stored_data(run, capsys):
     main(["report", str(run.out_dir)])
     assert "index.html" in capsys.readouterr().out
     assert write_report(run.out_dir) == run.out_dir / "index.html"
+
+
+def test_demo_command_builds_a_report(tmp_path, monkeypatch, capsys):
+    """`scalinglab demo` (the README's `make demo`) end to end, on one tiny figure config."""
+    import scalinglab.reproduce as reproduce_module
+
+    from _helpers.reproduce_tiny import TINY
+
+    full = reproduce_module.reproduce
+    calls = []
+
+    def tiny(out_dir, **options):
+        calls.append(options)
+        return full(out_dir, only="spectrum", overrides=TINY, workers=1, **options)
+
+    monkeypatch.setattr(reproduce_module, "reproduce", tiny)
+    out = tmp_path / "demo"
+    try:
+        main(["demo", "--out", str(out)])
+    except SystemExit as stop:
+        assert stop.code in (0, None), capsys.readouterr()
+    output = capsys.readouterr().out
+    assert calls and calls[0]["quick"] is True  # the demo is the quick reproduction
+    report = out / "index.html"
+    assert f"Report: {report.resolve()}" in output
+    assert "spectrum" in report.read_text() and (out / "spectrum" / "spectrum.png").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -10,12 +11,24 @@ import pytest
 from scalinglab import DataModel, NumericalWarning
 from scalinglab.simulation import Backend, simulate
 
-torch = pytest.importorskip("torch")
+# Skipped test by test (not the module): the NumPy float32 tests run without PyTorch.
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch (the gpu extra) is not installed")
+
+
+def _has_cuda() -> bool:
+    if not HAS_TORCH:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
 
 MODEL = DataModel(M=700, alpha=1.0, noise=0.05)
 GRID = dict(N=[40, 150], T=[90, 200], ridge=[0.0, 1e-4, 1e-2], seeds=2, seed=3)
 
 
+@needs_torch
 def test_torch_cpu_float64_matches_numpy_on_the_same_draws():
     a = simulate(MODEL, instance=True, **GRID)
     b = simulate(MODEL, backend="torch", instance=True, **GRID)
@@ -27,6 +40,7 @@ def test_torch_cpu_float64_matches_numpy_on_the_same_draws():
     assert b.backend == "torch" and b.dtype == "float64"
 
 
+@needs_torch
 def test_torch_relu_matches_numpy():
     kwargs = dict(N=[60], T=[120], ridge=[1e-3], seeds=2, seed=1, activation="relu")
     a = simulate(MODEL, **kwargs)
@@ -34,6 +48,7 @@ def test_torch_relu_matches_numpy():
     np.testing.assert_allclose(b.loss, a.loss, rtol=1e-10)
 
 
+@needs_torch
 def test_device_generator_draws_agree_statistically_and_reproduce():
     """torch's own generator (the CUDA default; here on the CPU) gives other numbers: the seed
     averages agree within their standard errors, and the same seed repeats exactly."""
@@ -49,7 +64,7 @@ def test_device_generator_draws_agree_statistically_and_reproduce():
     assert np.all(diff < 4 * np.hypot(a.loss_sem, b.loss_sem))
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("torch", marks=needs_torch)])
 def test_float32_is_accurate_where_well_conditioned(backend):
     """float32 accumulation with a float64 solve, alpha = 0.5 far from M and from N = T: the
     measured error was ~2e-6 (benchmarks/bench_float32_accuracy.py); the reported precision
@@ -74,6 +89,7 @@ def test_float32_warns_where_it_is_not_trustworthy():
     assert abs(low.loss[0, 0, 0, 0] / ref.loss[0, 0, 0, 0] - 1) > 1e-2
 
 
+@needs_torch
 def test_unknown_draws_option_is_rejected():
     from scalinglab import ConfigError
 
@@ -82,7 +98,7 @@ def test_unknown_draws_option_is_rejected():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.skipif(not _has_cuda(), reason="needs a CUDA device")
 def test_cuda_float64_matches_torch_cpu_on_the_same_draws():
     kwargs = dict(instance=True, **GRID)
     cpu = simulate(MODEL, backend="torch", **kwargs)

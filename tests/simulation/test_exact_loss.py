@@ -15,20 +15,35 @@ from scalinglab.simulation import (
     simulate,
 )
 
-from _helpers.brute_force import brute_force_loss, brute_force_train_loss, ridge_operator
+from _helpers.brute_force import (
+    brute_force_loss,
+    brute_force_train_loss,
+    power_law_spectrum,
+    ridge_operator,
+)
 
 RIDGES = [0.0, 1e-6, 1e-3, 0.1, 3.0]
 
+_TEACHER = np.arange(1, 71, dtype=float) ** -0.5 / 70
+_SPECTRUM = np.linspace(2.0, 0.01, 70)
+# Each model with its (λ_J, ω_J) written here from the model's definition (spec §2), not taken
+# from the package, so that a wrong spectrum or teacher prior in DataModel cannot cancel out.
 MODELS = {
-    "isotropic": DataModel(M=70, alpha=1.0, noise=0.05),
-    "anisotropic": DataModel(
-        M=70,
-        alpha=0.5,
-        noise=0.1,
-        sigma_u=1.7,
-        teacher_power=np.arange(1, 71, dtype=float) ** -0.5 / 70,
+    "isotropic": (
+        DataModel(M=70, alpha=0.7, lambda_plus=2.0, sigma_w=1.6, sigma_u=0.6, noise=0.05),
+        power_law_spectrum(70, 0.7, 2.0),
+        np.full(70, 1.6**2 / 70),
     ),
-    "spectrum": DataModel(M=70, spectrum=np.linspace(2.0, 0.01, 70), sigma_w=0.7, noise=0.02),
+    "anisotropic": (
+        DataModel(M=70, alpha=0.5, noise=0.1, sigma_u=1.7, teacher_power=_TEACHER),
+        power_law_spectrum(70, 0.5),
+        _TEACHER,
+    ),
+    "spectrum": (
+        DataModel(M=70, spectrum=_SPECTRUM, sigma_w=0.7, noise=0.02),
+        _SPECTRUM,
+        np.full(70, 0.7**2 / 70),
+    ),
 }
 
 
@@ -39,11 +54,11 @@ SIZES = [(20, 45), (45, 20), (90, 120), (120, 90)]
 @pytest.mark.parametrize("name", sorted(MODELS))
 @pytest.mark.parametrize(("N", "T"), SIZES)
 def test_loss_matches_explicit_latent_matrices(name, N, T):
-    model = MODELS[name]
+    """The streaming algebra on the simulator's own draws (the draws' law: test_reference)."""
+    model, lam, omega = MODELS[name]
     result = simulate(model, N=N, T=T, ridge=RIDGES, seeds=2, seed=3)
     for s, seq in enumerate(spawn_seeds(3, 2)):
         X, U = draw_latent(model, seq, N, T)
-        lam, omega = model.eigenvalues(), model.teacher_variances()
         for k, ridge in enumerate(RIDGES):
             want = brute_force_loss(X, U, lam, omega, model.noise, ridge)
             train = brute_force_train_loss(X, U, omega, model.noise, ridge)
@@ -63,7 +78,7 @@ def test_instance_loss_matches_explicit_teacher_and_sampled_test_set(N, T):
     seq = spawn_seeds(11, 1)[0]
     X, U = draw_latent(model, seq, N, T)
     w, eps = draw_instance(model, seq, T)
-    lam = model.eigenvalues()
+    lam = power_law_spectrum(50, 1.0)
     rng = np.random.default_rng(12345)
     x_test = rng.standard_normal((100_000, model.M)) * np.sqrt(lam)
     for k, ridge in enumerate([0.0, 1e-2]):
@@ -86,9 +101,9 @@ def test_analytic_average_matches_many_teacher_draws():
     F = X @ U.T
     H = ridge_operator(F, ridge)
     rng = np.random.default_rng(0)
-    lam = model.eigenvalues()
+    lam = power_law_spectrum(40, 1.0)
     draws = 20_000
-    w = rng.standard_normal((draws, model.M)) * np.sqrt(model.teacher_variances())
+    w = rng.standard_normal((draws, model.M)) * np.sqrt(1.0 / 40)  # ω_J = σ_w²/M, σ_w = 1
     eps = rng.standard_normal((draws, T)) * model.noise
     beta = (w @ X.T + eps) @ H.T @ U  # (draws, M)
     per = 0.5 * np.sum((beta - w) ** 2 * lam, axis=1)
@@ -179,3 +194,15 @@ def test_parallel_draws_survive_a_fork():
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
         there = list(pool.map(_one_loss, [3, 3]))
     assert there == [here, here]
+
+
+def test_seed_mean_and_standard_error():
+    """s.e. = sample sd (n − 1 denominator) / √n over seeds, here by hand: values 1, 2, 4, 9."""
+    from scalinglab.simulation.result import seed_mean_sem
+
+    values = np.array([[1.0, 5.0], [2.0, 5.0], [4.0, 5.0], [9.0, 5.0]])
+    mean, sem = seed_mean_sem(values)
+    # mean 4; squared deviations 9, 4, 0, 25 → variance 38/3; s.e. √(38/3)/2
+    np.testing.assert_allclose(mean, [4.0, 5.0], rtol=1e-15)
+    np.testing.assert_allclose(sem, [np.sqrt(38 / 3) / 2, 0.0], rtol=1e-14)
+    assert np.isnan(seed_mean_sem(values[:1])[1]).all()  # one seed: no standard error

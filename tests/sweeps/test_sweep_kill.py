@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,24 +27,35 @@ noise = [0.0, 0.2]
 TASKS = 2 * 2 * 6
 
 
-def _kill_midway(args: list[str], out: Path, group: bool) -> None:
-    """Start the CLI, wait until a few task files exist, SIGKILL it (and its workers)."""
-    proc = subprocess.Popen(
-        [str(SCRIPT), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=group,
+KILLED_AFTER = 3
+# The CLI with SweepStore.write_part wrapped: right after the 3rd result file is written the
+# run SIGKILLs itself (and, in its own session, the Dask workers it started). The kill lands at
+# the same point of every run, not after a race against a polling loop.
+LAUNCHER = f"""
+import os, signal, sys
+from scalinglab.cli import main
+from scalinglab.sweeps.store import SweepStore
+write, written = SweepStore.write_part, []
+def write_then_die(self, task, columns):
+    write(self, task, columns)
+    written.append(task)
+    if len(written) == {KILLED_AFTER}:
+        if sys.argv[1] == "group":
+            os.killpg(0, signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)
+SweepStore.write_part = write_then_die
+main(sys.argv[2:])
+"""
+
+
+def _kill_midway(args: list[str], group: bool) -> None:
+    """Run the CLI until it has written KILLED_AFTER task files, where it SIGKILLs itself."""
+    proc = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, "group" if group else "self", *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=group,
+        timeout=300,
     )  # fmt: skip
-    parts = out / "parts"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if parts.is_dir() and len(list(parts.glob("*.parquet"))) >= 3:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the sweep finished before it could be killed"
-    if group:  # the run and the Dask workers it started
-        os.killpg(proc.pid, signal.SIGKILL)
-    else:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -55,9 +64,8 @@ def test_killed_sweep_resumes_to_exactly_the_uninterrupted_result(tmp_path, work
     sweep_file.write_text(SWEEP)
     out = tmp_path / "killed"
     args = ["sweep", "run", str(sweep_file), "--out", str(out), "--quiet", "--workers", workers]
-    _kill_midway(args, out, group=workers != "1")
-    halfway = sweep_status(out)
-    assert 0 < halfway.done < TASKS
+    _kill_midway(args, group=workers != "1")
+    assert sweep_status(out).done == KILLED_AFTER
     rerun = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert sweep_status(out).done == TASKS

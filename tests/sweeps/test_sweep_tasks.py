@@ -1,14 +1,17 @@
-"""Tasks: seeds spawned from the base seed by identity; rows equal independent simulations."""
+"""Tasks: seeds spawned from the base seed by identity; rows equal brute-force losses."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from scalinglab._rng import spawn_seeds
 from scalinglab.model import DataModel
 from scalinglab.sweeps import expand_tasks, load_config
 from scalinglab.sweeps.tasks import run_task
 from sweeps.sweep_helpers import small_sweep
+
+from _helpers.brute_force import brute_force_loss, brute_force_train_loss, power_law_spectrum
 
 
 def test_expansion_counts_and_task_identity():
@@ -40,10 +43,10 @@ def test_changing_the_base_seed_changes_every_stream():
     assert all(x.seed_sequence().entropy != y.seed_sequence().entropy for x, y in zip(a, b))
 
 
-def test_rows_match_an_independent_simulation_of_each_point():
-    """Shared draws: the grid point (N, T) of a task equals a simulation at that point alone,
-    on the same random stream (spec §5.1: leading sub-blocks of the same draw)."""
-    from scalinglab.simulation import simulate
+def test_rows_equal_the_brute_force_loss_of_their_seed_draws():
+    """Each row is the exact loss of the task's own draw: explicit M x M matrices on the
+    (U, X) of the task's seed (leading rows, spec §5.1), with λ_J and ω_J written here."""
+    from scalinglab.simulation import draw_latent
 
     task = expand_tasks(load_config(small_sweep()))[5]
     rows = run_task(task)
@@ -53,14 +56,16 @@ def test_rows_match_an_independent_simulation_of_each_point():
     }
     p = task.params
     model = DataModel(M=p["M"], alpha=p["alpha"], noise=p["noise"])
+    lam, omega = power_law_spectrum(p["M"], p["alpha"]), np.full(p["M"], 1.0 / p["M"])
+    seq = spawn_seeds(task.seed_sequence(), 1)[0]  # the ".0" of seed_entropy above
+    X, U = draw_latent(model, seq, max(rows["N"]), max(rows["T"]))
     for i in range(len(rows["loss"])):
-        alone = simulate(model, N=rows["N"][i], T=rows["T"][i], ridge=rows["ridge"][i],
-                         seed=task.seed_sequence())  # fmt: skip
-        # Same numbers summed in the same order; 1e-12 allows BLAS blocking differences
-        # between the (N_max, T_max) accumulation and the single-point one.
-        np.testing.assert_allclose(rows["loss"][i], alone.loss[0, 0, 0, 0], rtol=1e-12)
-        np.testing.assert_allclose(rows["train_loss"][i], alone.train_loss[0, 0, 0, 0],
-                                   rtol=1e-12, atol=1e-15)  # fmt: skip
+        n, t, ridge = rows["N"][i], rows["T"][i], rows["ridge"][i]
+        want = brute_force_loss(X[:t], U[:n], lam, omega, p["noise"], ridge)
+        train = brute_force_train_loss(X[:t], U[:n], omega, p["noise"], ridge)
+        # Same draws, streaming sums vs explicit matrices: ~1e-13 (cond(FᵀF) ≤ 1e4 here).
+        np.testing.assert_allclose(rows["loss"][i], want, rtol=1e-10)
+        np.testing.assert_allclose(rows["train_loss"][i], train, rtol=1e-9, atol=1e-15)
 
 
 def test_a_point_hits_the_rounding_floor_as_a_recorded_warning_not_an_error():

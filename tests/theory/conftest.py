@@ -1,4 +1,12 @@
-"""Independent brute-force references for the theory tests: full O(M) sums and scipy brentq."""
+"""Brute-force references for the theory tests: full O(M) sums and scipy brentq.
+
+The root solves and sums are independent of the package's solvers (Euler–Maclaurin sums, a
+vectorised safeguarded Newton). The general-ridge loss formula below is the spec's §6.2 retyped,
+so it checks numerics, not the formula: the formula itself is checked against explicit
+finite-size Monte Carlo on independent draws (tests/simulation/test_independent_draws.py and
+test_equivalent.py::test_train_and_test_loss_vs_finite_size_brute_force) and, at γ = 0, against
+the separately derived ridgeless closed form :func:`brute_ridgeless_loss` (spec §6.3).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-
-def power_law(M: int, alpha: float, lambda_plus: float = 1.0) -> np.ndarray:
-    return lambda_plus * np.arange(1, M + 1, dtype=np.float64) ** (-(1.0 + alpha))
+from _helpers.brute_force import power_law_spectrum as power_law
 
 
 def brute_functionals(lam: np.ndarray, v2: np.ndarray, delta: float) -> dict[str, float]:
@@ -56,6 +62,22 @@ def brute_loss(lam, v2, N, T, ridge_lambda, noise_var) -> float:
     ) / (2 * D)
 
 
+def brute_ridgeless_loss(lam, sigma_w2_over_M, N, T, noise_var) -> float:
+    """Ridgeless isotropic loss (spec §6.3), from Δ_P of :func:`brute_delta_P`; P < M, N ≠ T.
+
+    N < T: L = [(σ_w²/2M) N Δ_N + (σ²/2) N/T]/(1 − N/T);
+    T < N: L = (σ_w²/2M) T Δ_T/(1 − T/N) + (σ²/2)[d2/(T − d2) + T/(N − T)], d2 at Δ_T.
+    """
+    if N < T:
+        d = brute_delta_P(lam, N)
+        return (0.5 * sigma_w2_over_M * N * d + 0.5 * noise_var * N / T) / (1 - N / T)
+    d = brute_delta_P(lam, T)
+    d2 = brute_functionals(lam, lam, d)["d2"]
+    return 0.5 * sigma_w2_over_M * T * d / (1 - T / N) + 0.5 * noise_var * (
+        d2 / (T - d2) + T / (N - T)
+    )
+
+
 @pytest.fixture
 def reference() -> SimpleNamespace:
     """The brute-force reference functions above, for use in tests."""
@@ -65,4 +87,5 @@ def reference() -> SimpleNamespace:
         delta_P=brute_delta_P,
         delta=brute_delta,
         loss=brute_loss,
+        ridgeless_loss=brute_ridgeless_loss,
     )

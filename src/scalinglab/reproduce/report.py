@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from .registry import FIGURES
 
 __all__ = ["write_report"]
 
@@ -103,7 +104,6 @@ def _figure_section(folder: Path, meta: dict[str, Any]) -> str:
 def write_report(out_dir: str | Path) -> Path:
     """Write ``out_dir/index.html`` from the figures found in ``out_dir``; return its path."""
     from .. import __version__
-    from .run import FIGURES
 
     out = Path(out_dir)
     metas, folders = [], []

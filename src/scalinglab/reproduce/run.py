@@ -13,63 +13,21 @@ Layout of an output folder ``DIR``::
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..exceptions import ConfigError
 from .config import load_figure_config
 from .context import RunContext
+from .registry import FIGURES, FigureSpec, figure_names
+from .report import write_report
 from .style import house_style, save_figure
 
 __all__ = ["FIGURES", "FigureSpec", "RunSummary", "figure_names", "replot", "reproduce"]
-
-
-class FigureSpec(NamedTuple):
-    """A figure: its module in :mod:`.figures` and the names of its compute/draw functions."""
-
-    module: str
-    compute: str = "compute"
-    draw: str = "draw"
-
-    def functions(self) -> tuple[Callable, Callable, str]:
-        mod = importlib.import_module(f"scalinglab.reproduce.figures.{self.module}")
-        title = getattr(mod, "TITLE", None) or getattr(mod, f"TITLE_{self.compute[-1].upper()}")
-        return getattr(mod, self.compute), getattr(mod, self.draw), title
-
-
-FIGURES: dict[str, FigureSpec] = {
-    "spectrum": FigureSpec("spectrum"),
-    "features": FigureSpec("features"),
-    "loss-vs-N": FigureSpec("learning_curves", "compute_n", "draw_n"),
-    "loss-vs-T": FigureSpec("learning_curves", "compute_t", "draw_t"),
-    "phase": FigureSpec("phase"),
-    "breakdown": FigureSpec("breakdown"),
-    "double-descent": FigureSpec("double_descent"),
-    "optimal-ridge": FigureSpec("optimal_ridge"),
-    "scaling-fit": FigureSpec("scaling_fit"),
-}
-"""Every reproduced figure, in report order."""
-
-
-def figure_names(only: str | Iterable[str] | None = None) -> list[str]:
-    """The figures to build: all, or the comma-separated / listed names (validated)."""
-    if only is None:
-        return list(FIGURES)
-    names = [s.strip() for s in only.split(",")] if isinstance(only, str) else list(only)
-    names = [n for n in names if n]
-    unknown = [n for n in names if n not in FIGURES]
-    if unknown or not names:
-        raise ConfigError(
-            f"The 'only' parameter must list figures among {', '.join(FIGURES)}. "
-            f"Got {', '.join(unknown) or repr(only)} instead."
-        )
-    return [n for n in FIGURES if n in names]
 
 
 def _jsonable(value: Any) -> Any:
@@ -212,7 +170,5 @@ def reproduce(
     record_path.write_text(json.dumps(record, indent=2))
     summary = RunSummary(out, record["mode"], names, total, seconds)
     if report:
-        from .report import write_report
-
         summary.report = write_report(out)
     return summary
