@@ -230,3 +230,14 @@ def test_issue_configurations_against_simulation(M, alpha, noise, N, T):
     tol = max(0.003 * mean, 2 * se)
     assert abs(float(fs.loss) - mean) <= tol
     assert abs(float(fs.equivalent) - mean) > tol
+
+
+def test_readme_finite_size_command():
+    """The README's ``theory --finite-size`` line (N > T: FS-2 with the default 64 draws)."""
+    args = "theory --M 500 --N 300 --T 250 --noise 0.003 --finite-size --json".split()
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (rec,) = json.loads(result.output)
+    assert rec["method"] == "finite-size:over" and rec["draws"] == 64
+    assert 0 < rec["loss_sem"] < 0.01 * rec["loss"]  # 64 draws: s.e. well below 1 %
+    assert rec["loss"] > rec["equivalent"]  # the DE is low near interpolation
