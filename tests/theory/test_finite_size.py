@@ -52,36 +52,39 @@ def _projection(V):
     return V.T @ np.linalg.solve(V @ V.T, V)
 
 
+def _conditional_sample(noise, N, T, fixed, seed, draws=20_000):
+    """Losses of ``draws`` min-norm fits with U (``fixed='U'``) or X fixed and the other drawn."""
+    model = _model(noise)
+    lam, omega = model.eigenvalues(), model.teacher_variances()
+    rng = np.random.default_rng(seed)
+    U = rng.standard_normal((1 if fixed == "U" else draws, N, M_SMALL)) / np.sqrt(M_SMALL)
+    X = rng.standard_normal((1 if fixed == "X" else draws, T, M_SMALL)) * np.sqrt(lam)
+    sample = _batched_loss(
+        np.broadcast_to(X, (draws, T, M_SMALL)), np.broadcast_to(U, (draws, N, M_SMALL)), lam,
+        omega, noise,
+    )  # fmt: skip
+    return lam, omega, U[0], X[0], sample.mean(), sample.std(ddof=1) / np.sqrt(draws)
+
+
 @pytest.mark.parametrize("noise", [0.0, 0.05])
 def test_fs1_conditional_on_U_is_exact(noise):
     """FS-1 given U: E_X L = ½A(U)(T−1)/(T−N−1) + ½σ²N/(T−N−1), A(U) = s_ω − tr(C⁻¹G)."""
-    model = _model(noise)
-    lam, omega = model.eigenvalues(), model.teacher_variances()
-    N, T, draws = 5, 12, 20_000
-    rng = np.random.default_rng(1)
-    U = rng.standard_normal((N, M_SMALL)) / np.sqrt(M_SMALL)
-    X = rng.standard_normal((draws, T, M_SMALL)) * np.sqrt(lam)
-    sample = _batched_loss(X, np.broadcast_to(U, (draws, N, M_SMALL)), lam, omega, noise)
+    N, T = 5, 12
+    lam, omega, U, _, mean, se = _conditional_sample(noise, N, T, "U", 1)
     C, G = (U * lam) @ U.T, (U * lam * lam * omega) @ U.T
     A = omega @ lam - np.trace(np.linalg.solve(C, G))
     exact = 0.5 * A * (T - 1) / (T - N - 1) + 0.5 * noise**2 * N / (T - N - 1)
     de_form = 0.5 * (A * T + noise**2 * N) / (T - N)  # Stage-A DE: 6 % lower here
-    se = sample.std(ddof=1) / np.sqrt(draws)
     # 4 s.e. of a 20 000-draw mean (≈ 0.5 %); the DE form is 12+ s.e. away
-    assert abs(sample.mean() - exact) < 4 * se
-    assert abs(sample.mean() - de_form) > 10 * se
+    assert abs(mean - exact) < 4 * se
+    assert abs(mean - de_form) > 10 * se
 
 
 @pytest.mark.parametrize("noise", [0.0, 0.05])
 def test_fs2_conditional_on_X_is_exact(noise):
     """FS-2/FS-3 given X: the min-norm fit over N > T + 1 features, averaged over U."""
-    model = _model(noise)
-    lam, omega = model.eigenvalues(), model.teacher_variances()
-    N, T, draws = 14, 6, 20_000
-    rng = np.random.default_rng(2)
-    X = rng.standard_normal((T, M_SMALL)) * np.sqrt(lam)
-    U = rng.standard_normal((draws, N, M_SMALL)) / np.sqrt(M_SMALL)
-    sample = _batched_loss(np.broadcast_to(X, (draws, T, M_SMALL)), U, lam, omega, noise)
+    N, T = 14, 6
+    lam, omega, _, X, mean, se = _conditional_sample(noise, N, T, "X", 2)
     P, K = _projection(X), X @ X.T
     Lam, Om, eye = np.diag(lam), np.diag(omega), np.eye(M_SMALL)
     Kinv = np.linalg.inv(K)
@@ -90,8 +93,7 @@ def test_fs2_conditional_on_X_is_exact(noise):
     )
     extra = np.trace((eye - P) @ Lam) * (np.trace(Om @ P) + noise**2 * np.trace(Kinv))
     exact = 0.5 * (infinite_width + extra / (N - T - 1))
-    se = sample.std(ddof=1) / np.sqrt(draws)
-    assert abs(sample.mean() - exact) < 4 * se  # 4 s.e. (≈ 0.4 %) of a 20 000-draw mean
+    assert abs(mean - exact) < 4 * se  # 4 s.e. (≈ 0.4 %) of a 20 000-draw mean
 
 
 def test_subspace_statistics_match_explicit_inverses():

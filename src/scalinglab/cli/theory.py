@@ -54,7 +54,11 @@ COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
     help="Bank size of --method kernel (default max(6000, 4 max N)).",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the draws of U (nonlinear, --finite-size)."
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the draws of U (nonlinear, --finite-size).",
 )
 @click.option(
     "--finite-size",

@@ -75,7 +75,9 @@ _T_NEAR_M = (
     "T in {M - 1, M} < N - 1 with noise at ridge 0: the label-noise variance tr(K^-1) has an "
     "infinite mean; use ridge > 0"
 )
-_NO_BAND = "ridge > 0: no finite ridgeless reference at this (N, T), so the DE's error band is unknown"
+_NO_BAND = (
+    "ridge > 0: no finite ridgeless reference at this (N, T), so the DE's error band is unknown"
+)
 
 
 @dataclass(frozen=True)
@@ -309,8 +311,7 @@ def predict_finite_size(
     de: TheoryResult = predict_equivalent(model, N, T, ridge, noise)
     n, t, r, s = (a.reshape(-1) for a in (N, T, ridge, noise))
     M = model.M
-    lam = np.concatenate([model.eigenvalues(a, a + (1 << 20)) for a in range(0, M, 1 << 20)])
-    omega = np.concatenate([model.teacher_variances(a, a + (1 << 20)) for a in range(0, M, 1 << 20)])
+    lam, omega = model.eigenvalues(), model.teacher_variances()
     signal, trace = float(lam @ omega), float(lam.sum())
 
     # one ridgeless evaluation per distinct (N, T, noise); ridge > 0 points use it as their band
@@ -355,22 +356,16 @@ def predict_finite_size(
     unknown = ~zero & ~np.isfinite(band)
     reason[unknown] = _NO_BAND
 
-    def out(a: np.ndarray) -> np.ndarray:
-        return a.reshape(shape)
-
-    return FiniteSizeResult(
-        N=N,
-        T=T,
-        ridge=ridge,
-        noise=noise,
-        loss=out(loss),
-        loss_sem=out(loss_sem),
-        bias=out(bias),
-        variance=out(var),
-        train_loss=out(train),
-        loss_band=out(band),
-        equivalent=out(de_loss),
-        method=out(method),
-        reason=out(reason),
-        draws=draws,
-    )
+    values = {
+        "loss": loss,
+        "loss_sem": loss_sem,
+        "bias": bias,
+        "variance": var,
+        "train_loss": train,
+        "loss_band": band,
+        "equivalent": de_loss,
+        "method": method,
+        "reason": reason,
+    }
+    shaped = {key: value.reshape(shape) for key, value in values.items()}
+    return FiniteSizeResult(N=N, T=T, ridge=ridge, noise=noise, draws=draws, **shaped)

@@ -9,7 +9,6 @@ grows like 1/(M − T). Both panels show theory / simulation − 1, the grey ban
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ...theory import predict
