@@ -180,8 +180,12 @@ def test_reproducible_and_nested():
     one = predict_finite_size(model, 50, 120, draws=4, seed=3)
     grid = predict_finite_size(model, [50, 80], [120, 30], draws=4, seed=3)
     assert float(one.loss) == pytest.approx(float(grid.loss[0]), rel=1e-10)
-    again = predict_finite_size(model, [50, 80], [120, 30], draws=4, seed=3)
+    calls = []
+    again = predict_finite_size(
+        model, [50, 80], [120, 30], draws=4, seed=3, progress=lambda d, n: calls.append((d, n))
+    )
     assert np.array_equal(grid.loss, again.loss)
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_cli_finite_size_json_matches_api():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import numpy as np
 
 from ..theory import optimal_ridge, predict
 from ..theory.regimes import REGIMES
 from ._options import build_model, echo_records, model_options, parse_grid, sigma_b_option
+from ._progress import progress_bar
 
 COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
 
@@ -149,7 +152,8 @@ def _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_optimal, draws
             "The 'optimal-ridge' parameter must be off with --finite-size. Got on instead."
         )
     n, t, r = np.meshgrid(Ns, Ts, ridges, indexing="ij")
-    result = predict(model, n, t, r, finite_size=True, draws=draws, seed=seed)
+    with progress_bar("finite-size draws", enabled=sys.stderr.isatty()) as update:
+        result = predict(model, n, t, r, finite_size=True, draws=draws, seed=seed, progress=update)
     base = model.describe()
     records = []
     for idx in np.ndindex(n.shape):

@@ -31,6 +31,7 @@ training loss vanishes for ``T ≤ N`` (interpolation) and equals ``(1−N/T)²(
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -349,6 +350,7 @@ def predict(
     finite_size: bool = False,
     draws: int | None = None,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TheoryResult | FiniteSizeResult:
     """Deterministic-equivalent test loss, bias/variance and training loss (spec §6.2–§6.3).
 
@@ -367,8 +369,9 @@ def predict(
         Return the finite-size theory instead (docs/finite_size.md): exact at ridge 0 up to a
         Monte Carlo average with its standard error, the DE with an error band at ridge > 0
         (:func:`scalinglab.theory.finite_size.predict_finite_size`; N, T must be integers).
-    draws, seed : int
-        Monte Carlo draws (default 64) and their seed, for ``finite_size=True`` only.
+    draws, seed, progress
+        Monte Carlo draws (default 64), their seed and a ``progress(done, draws)`` callback,
+        for ``finite_size=True`` only.
 
     All array arguments broadcast together (pass ``N[:, None]``, ``T[None, :]`` for a grid).
 
@@ -388,7 +391,9 @@ def predict(
         from .finite_size import DEFAULT_DRAWS, predict_finite_size
 
         draws = DEFAULT_DRAWS if draws is None else draws
-        return predict_finite_size(model, N, T, ridge, noise, draws=draws, seed=seed)
+        return predict_finite_size(
+            model, N, T, ridge, noise, draws=draws, seed=seed, progress=progress
+        )
     if draws is not None:
         raise ConfigError(
             f"The 'draws' parameter must be None without finite_size=True. Got {draws!r} instead."

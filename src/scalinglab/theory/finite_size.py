@@ -44,6 +44,7 @@ docs/finite_size.md); ``inf`` where the ridgeless loss itself diverges.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,6 +117,7 @@ def subspace_statistics(
     n_max: int,
     draws: int,
     seed: int | np.random.SeedSequence = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SubspaceStatistics:
     """The statistics of :class:`SubspaceStatistics` for ``draws`` independent draws.
 
@@ -124,6 +126,7 @@ def subspace_statistics(
     Householder QR): ``P_n = Q_n Q_nᵀ``, ``K_n = R_nᵀ R_n``, ``tr K_n⁻¹ = ‖R_n⁻¹‖_F²`` and
     ``tr(Λ X_nᵀ K_n⁻² X_n) = tr(Q_nᵀΛQ_n · R_n⁻ᵀR_n⁻¹)``, all sums over leading blocks.
     The QR works on X itself, not on the ill-conditioned Gram matrix (cond(K) reaches 10¹²).
+    ``progress(done, draws)`` is called after each draw.
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     omega = np.asarray(teacher, dtype=np.float64)
@@ -157,6 +160,8 @@ def subspace_statistics(
         Y = scipy.linalg.solve_triangular(R, np.eye(n_max), check_finite=False)
         fields["inverse"][d] = np.cumsum((Y * Y).sum(axis=0))  # Y upper triangular: nested
         fields["noise"][d] = _leading_sums(B * (Y.T @ Y))
+        if progress:
+            progress(d + 1, draws)
     return SubspaceStatistics(**fields)
 
 
@@ -272,6 +277,7 @@ def predict_finite_size(
     *,
     draws: int = DEFAULT_DRAWS,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FiniteSizeResult:
     """Finite-size test loss of linear random-feature regression (docs/finite_size.md).
 
@@ -289,6 +295,9 @@ def predict_finite_size(
         Monte Carlo draws of the one-resource-limited term (its s.e. is ``loss_sem``).
     seed : int
         Seed of the draws (draw d uses the U of simulation seed d).
+    progress : callable, optional
+        Called as ``progress(done, draws)`` after each Monte Carlo draw (cost O(M n²) each,
+        n the largest N or T that needs the average).
 
     All array arguments broadcast together.
 
@@ -323,7 +332,7 @@ def predict_finite_size(
     need = np.concatenate([un[(ut >= p + 1) & (un < M)], ut[(un >= ut + 2) & (ut < M)]])
     stats = None
     if need.size:
-        stats = subspace_statistics(lam, omega, int(need.max()), draws, seed)
+        stats = subspace_statistics(lam, omega, int(need.max()), draws, seed, progress)
     parts = _ridgeless(un, ut, us2, M, signal, trace, stats)
     per_draw = parts["bias"] + parts["variance"]
     with np.errstate(invalid="ignore"):
