@@ -149,6 +149,11 @@ def test_closed_forms_and_infinities():
     for N, T in [(10, 10), (10, 11), (11, 10)]:
         res = predict_finite_size(model, N, T, draws=2)
         assert np.isinf(res.loss) and "interpolation band" in str(res.reason)
+    # N = M, T = M − 1 without noise: the span of X misses a direction, E(AᵀA)⁻¹ diverges
+    res = predict_finite_size(_model(0.0), M, M - 1, draws=2)
+    assert np.isinf(res.loss) and "interpolation band" in str(res.reason)
+    # N = M + 3, T = M + 1 without noise: features span x, T = p + 1 samples, loss 0
+    assert float(predict_finite_size(_model(0.0), M + 3, M + 1, draws=2).loss) == 0.0
     # T in {M − 1, M} with noise and N > T + 1: infinite noise variance
     res = predict_finite_size(model, 3 * M, [M - 1, M], draws=2)
     assert np.all(np.isinf(res.loss)) and all("tr(K^-1)" in r for r in res.reason)

@@ -257,7 +257,7 @@ def _ridgeless(
             var[:, i] = 0.5 * s2 * (stats.noise[:, j] + missed * stats.inverse[:, j] / (n - t - 1))
             method[i] = "over"
         else:  # interpolation band: the Gram moment diverges
-            misspecified = n < M and signal > 0
+            misspecified = (n < M or t < M) and signal > 0  # some target power is missed
             bias[:, i] = np.inf if misspecified else 0.0
             var[:, i] = np.inf if s2 > 0 else 0.0
             if t == q + 1:  # one residual dimension: the training loss stays finite
