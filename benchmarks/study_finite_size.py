@@ -98,8 +98,8 @@ def print_tables(ridgeless: list[dict], ridged: list[dict], seeds: int, draws: i
         print(
             f"{star}{x['M']:>5} {x['alpha']:>5g} {x['noise']:>6g} {x['N']:>5} {x['T']:>5} "
             f"{x['sim']:>11.5g} {x['sim_sem'] / x['sim']:>7.2%} {fs_err:>+8.2%} "
-            f"{x['fs_sem'] / x['sim']:>6.2%} {de_err:>+8.2%} {tol:>6.2%} {'yes' if ok else 'NO':>3} "
-            f"{'yes' if de_off else 'no':>6}"
+            f"{x['fs_sem'] / x['sim']:>6.2%} {de_err:>+8.2%} {tol:>6.2%} "
+            f"{'yes' if ok else 'NO':>3} {'yes' if de_off else 'no':>6}"
         )
     print(f"finite-size theory within tolerance at {passed}/{len(ridgeless)} configurations")
     print(f"... of which the DE is off by more than the tolerance at {discriminating}")
