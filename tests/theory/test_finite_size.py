@@ -223,6 +223,7 @@ def test_cli_finite_size_rejects_nonlinear(capsys):
 # of simulation, and the DE off by more than that tolerance.
 ISSUE_CASES = [
     (1000, 1.0, 0.0, 600, 500),
+    (1000, 1.0, 0.003, 450, 500),
     (500, 1.0, 0.003, 1000, 480),
     (2000, 2.0, 0.0, 100, 1000),
 ]
