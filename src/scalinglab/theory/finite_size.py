@@ -44,6 +44,7 @@ docs/finite_size.md); ``inf`` where the ridgeless loss itself diverges.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ import scipy.linalg
 
 from .._rng import DRAW_BLOCK, STREAM_U, block_generator, spawn_seeds
 from .._validation import check_int
-from ..exceptions import ConfigError, ResourceError
+from ..exceptions import ConfigError, NumericalWarning, ResourceError
 from ..model import DataModel
 from .equivalent import TheoryResult, _check_grid
 from .equivalent import predict as predict_equivalent
@@ -268,6 +269,27 @@ def _ridgeless(
     return {"bias": bias, "variance": var, "train": train, "method": method, "reason": reason}
 
 
+def _warn_heavy_tail(
+    N: np.ndarray, T: np.ndarray, noise_var: np.ndarray, M: int, method: np.ndarray
+) -> None:
+    """Warn where the per-draw values have an infinite variance, so loss_sem is unreliable.
+
+    The noise terms ``tr K_T⁻¹`` of FS-2/FS-3 have a finite second moment only for
+    T ≤ M − 4 (a T × T Wishart with M degrees of freedom); at T ∈ {M − 3, M − 2} the mean is
+    finite but the Monte Carlo average converges slowly and its s.e. understates the error.
+    """
+    heavy = (method == "over") & (noise_var > 0) & (T >= M - 3)
+    if heavy.any():
+        i = int(np.flatnonzero(heavy)[0])
+        warnings.warn(
+            f"finite-size theory at N = {int(N[i])}, T = {int(T[i])} (M = {M}) with noise: the "
+            "per-draw noise term tr(K^-1) has an infinite variance for T > M - 4, so loss_sem "
+            "understates the Monte Carlo error; raise draws (--draws) or use ridge > 0.",
+            NumericalWarning,
+            stacklevel=3,
+        )
+
+
 def predict_finite_size(
     model: DataModel,
     N: object,
@@ -343,6 +365,7 @@ def predict_finite_size(
             else np.zeros(un.size)
         )
     sem = np.where(np.isfinite(mean), sem, np.nan)
+    _warn_heavy_tail(un, ut, us2, M, parts["method"])
     bias0, var0 = parts["bias"].mean(axis=0), parts["variance"].mean(axis=0)
     train0 = parts["train"].mean(axis=0)
 
