@@ -212,11 +212,20 @@ def test_cli_finite_size_json_matches_api():
     assert table.exit_code == 0 and "loss_band" in table.output
 
 
-def test_cli_finite_size_rejects_nonlinear(capsys):
+@pytest.mark.parametrize(
+    "extra,flag",
+    [
+        (["--activation", "relu"], "activation"),
+        (["--regime"], "regime"),
+        (["--draws", "1"], "draws"),
+    ],
+)
+def test_cli_finite_size_bad_combinations(capsys, extra, flag):
     with pytest.raises(SystemExit) as stop:
-        main(["theory", "--finite-size", "--activation", "relu"])
+        main(["theory", "--M", "100", "--N", "20", "--T", "50", "--finite-size", *extra])
     assert stop.value.code == 2
-    assert "activation" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert flag in err and len(err.strip().splitlines()) == 1
 
 
 # The configurations (48 seeds): finite-size theory within max(0.3 %, 2 combined s.e.)

@@ -78,8 +78,8 @@ def theory(
     model = build_model(M, alpha, noise, sigma_w, sigma_u, lambda_plus)
     Ns, Ts, ridges = parse_grid(N, T, ridge)
     if finite_size:
-        _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_optimal, draws, seed,
-                     as_json)  # fmt: skip
+        _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_optimal or with_regime,
+                     draws, seed, as_json)  # fmt: skip
         return
     if activation != "linear" or sigma_b != 0.0:
         _nonlinear(model, Ns, Ts, ridges, activation, method, sigma_b, draws, bank, seed,
@@ -137,7 +137,7 @@ def _nonlinear(model, Ns, Ts, ridges, activation, method, sigma_b, draws, bank, 
 FINITE_SIZE_COLUMNS = ("N", "T", "ridge", "loss", "loss_sem", "loss_band", "equivalent", "method")
 
 
-def _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_optimal, draws, seed,
+def _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_extras, draws, seed,
                  as_json) -> None:  # fmt: skip
     """Linear features: :func:`scalinglab.theory.finite_size.predict_finite_size`."""
     from ..exceptions import ConfigError
@@ -147,9 +147,10 @@ def _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_optimal, draws
             f"The 'activation' parameter must be linear with --finite-size. Got {activation} "
             "instead."
         )
-    if with_optimal:
+    if with_extras:
         raise ConfigError(
-            "The 'optimal-ridge' parameter must be off with --finite-size. Got on instead."
+            "The 'optimal-ridge' and 'regime' parameters must be off with --finite-size. "
+            "Got on instead."
         )
     n, t, r = np.meshgrid(Ns, Ts, ridges, indexing="ij")
     with progress_bar("finite-size draws", enabled=sys.stderr.isatty()) as update:
