@@ -68,6 +68,15 @@ TINY = {
         "holdout_above": {"N": 60, "T": 60},
         "seeds": 3,
     },
+    "finite-size": {
+        "model": {"M": 100},
+        "seeds": 6,
+        "draws": 8,
+        "T": 40,
+        "N": [15, 30, 50, 70],
+        "N_wide": 200,
+        "T_edge": [30, 60, 90],
+    },
 }
 
 

@@ -156,3 +156,15 @@ def test_scaling_fit(run):
     assert abs(params["alpha"] - 1.0) < 0.1
     held = sim[sim["heldout"]]
     assert np.all(np.abs(held["fit"] / held["loss_mean"] - 1) < 0.15)
+
+
+def test_finite_size(run):
+    sim = table(run, "finite-size", "simulation")
+    assert set(sim["panel"]) == {"interpolation", "T to M"}
+    # the finite-size theory is exact up to Monte Carlo error: within 4 combined s.e.
+    se = np.hypot(sim["loss_sem"], sim["finite_size_sem"])
+    assert np.all(np.abs(sim["finite_size"] - sim["loss_mean"]) < 4 * se), sim
+    # and never above the DE's mean absolute error over the figure's points
+    assert np.mean(np.abs(sim["finite_size"] / sim["loss_mean"] - 1)) < np.mean(
+        np.abs(sim["equivalent"] / sim["loss_mean"] - 1)
+    )

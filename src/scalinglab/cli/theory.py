@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import numpy as np
 
 from ..theory import optimal_ridge, predict
 from ..theory.regimes import REGIMES
 from ._options import build_model, echo_records, model_options, parse_grid, sigma_b_option
+from ._progress import progress_bar
 
 COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
 
@@ -42,7 +45,10 @@ COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
 )
 @sigma_b_option
 @click.option(
-    "--draws", type=int, default=None, help="Draws of U averaged (nonlinear; default 4, kernel 1)."
+    "--draws",
+    type=int,
+    default=None,
+    help="Draws of U averaged (nonlinear: default 4, kernel 1; --finite-size: default 64).",
 )
 @click.option(
     "--bank",
@@ -51,15 +57,30 @@ COLUMNS = ("N", "T", "ridge", "loss", "bias", "variance", "train_loss")
     help="Bank size of --method kernel (default max(6000, 4 max N)).",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the draws of U (nonlinear)."
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the draws of U (nonlinear, --finite-size).",
+)
+@click.option(
+    "--finite-size",
+    "finite_size",
+    is_flag=True,
+    help="Finite-size theory (docs/finite_size.md): exact at ridge 0 (FS-1, FS-2) with a "
+    "Monte Carlo s.e. (--draws, default 64; --seed), the DE with an error band at ridge > 0.",
 )
 def theory(
     M, alpha, N, T, ridge, noise, sigma_w, sigma_u, lambda_plus, as_json, with_optimal,
-    with_regime, activation, method, sigma_b, draws, bank, seed,
+    with_regime, activation, method, sigma_b, draws, bank, seed, finite_size,
 ) -> None:  # fmt: skip
     """Deterministic-equivalent test loss, bias/variance and training loss (no sampling)."""
     model = build_model(M, alpha, noise, sigma_w, sigma_u, lambda_plus)
     Ns, Ts, ridges = parse_grid(N, T, ridge)
+    if finite_size:
+        _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_optimal or with_regime,
+                     draws, seed, as_json)  # fmt: skip
+        return
     if activation != "linear" or sigma_b != 0.0:
         _nonlinear(model, Ns, Ts, ridges, activation, method, sigma_b, draws, bank, seed,
                    as_json, with_optimal)  # fmt: skip
@@ -111,3 +132,44 @@ def _nonlinear(model, Ns, Ts, ridges, activation, method, sigma_b, draws, bank, 
     echo_records(records, as_json, ("N", "T", "ridge", "activation", "method", "loss", "loss_sem"))
     if not as_json:
         click.echo(f"method: {result.method} ({result.draws} draw(s) of U)")
+
+
+FINITE_SIZE_COLUMNS = ("N", "T", "ridge", "loss", "loss_sem", "loss_band", "equivalent", "method")
+
+
+def _finite_size(model, Ns, Ts, ridges, activation, sigma_b, with_extras, draws, seed,
+                 as_json) -> None:  # fmt: skip
+    """Linear features: :func:`scalinglab.theory.finite_size.predict_finite_size`."""
+    from ..exceptions import ConfigError
+
+    if activation != "linear" or sigma_b != 0.0:
+        raise ConfigError(
+            f"The 'activation' parameter must be linear with --finite-size. Got {activation} "
+            "instead."
+        )
+    if with_extras:
+        raise ConfigError(
+            "The 'optimal-ridge' and 'regime' parameters must be off with --finite-size. "
+            "Got on instead."
+        )
+    n, t, r = np.meshgrid(Ns, Ts, ridges, indexing="ij")
+    with progress_bar("finite-size draws", enabled=sys.stderr.isatty()) as update:
+        result = predict(model, n, t, r, finite_size=True, draws=draws, seed=seed, progress=update)
+    base = model.describe()
+    records = []
+    for idx in np.ndindex(n.shape):
+        rec = dict(base)
+        rec.update(N=int(n[idx]), T=int(t[idx]), ridge=float(r[idx]))
+        for key in ("loss", "loss_sem", "bias", "variance", "train_loss", "loss_band"):
+            rec[key] = float(getattr(result, key)[idx])
+        rec["equivalent"] = float(result.equivalent[idx])
+        rec["activation"], rec["method"] = "linear", f"finite-size:{result.method[idx]}"
+        rec["draws"] = result.draws
+        if result.reason[idx]:
+            rec["reason"] = str(result.reason[idx])
+        records.append(rec)
+    echo_records(records, as_json, FINITE_SIZE_COLUMNS)
+    if not as_json:
+        for rec in records:
+            if "reason" in rec:
+                click.echo(f"N={rec['N']} T={rec['T']} ridge={rec['ridge']:g}: {rec['reason']}")

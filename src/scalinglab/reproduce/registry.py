@@ -38,6 +38,7 @@ FIGURES: dict[str, FigureSpec] = {
     "double-descent": FigureSpec("double_descent"),
     "optimal-ridge": FigureSpec("optimal_ridge"),
     "scaling-fit": FigureSpec("scaling_fit"),
+    "finite-size": FigureSpec("finite_size"),
 }
 """Every reproduced figure, in report order."""
 

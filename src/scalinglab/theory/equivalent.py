@@ -31,7 +31,9 @@ training loss vanishes for ``T ≤ N`` (interpolation) and equals ``(1−N/T)²(
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,6 +43,9 @@ from ..model import DataModel
 from .regimes import classify_regime
 from .solvers import SolverInfo, bracketed_newton
 from .spectral import ArraySpectrum, Functionals, PowerLawSpectrum
+
+if TYPE_CHECKING:
+    from .finite_size import FiniteSizeResult
 
 __all__ = [
     "TheoryResult",
@@ -341,7 +346,12 @@ def predict(
     T: object,
     ridge: object = 0.0,
     noise: object = None,
-) -> TheoryResult:
+    *,
+    finite_size: bool = False,
+    draws: int | None = None,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> TheoryResult | FiniteSizeResult:
     """Deterministic-equivalent test loss, bias/variance and training loss (spec §6.2–§6.3).
 
     Parameters
@@ -355,11 +365,19 @@ def predict(
     noise : array_like, optional
         Label-noise standard deviation σ_ε (default ``model.noise``).
 
+    finite_size : bool
+        Return the finite-size theory instead (docs/finite_size.md): exact at ridge 0 up to a
+        Monte Carlo average with its standard error, the DE with an error band at ridge > 0
+        (:func:`scalinglab.theory.finite_size.predict_finite_size`; N, T must be integers).
+    draws, seed, progress
+        Monte Carlo draws (default 64), their seed and a ``progress(done, draws)`` callback,
+        for ``finite_size=True`` only.
+
     All array arguments broadcast together (pass ``N[:, None]``, ``T[None, :]`` for a grid).
 
     Returns
     -------
-    TheoryResult
+    TheoryResult, or FiniteSizeResult with ``finite_size=True``
 
     Examples
     --------
@@ -369,6 +387,17 @@ def predict(
     3.518045...e-06
     """
     noise = model.noise if noise is None else noise
+    if finite_size:
+        from .finite_size import DEFAULT_DRAWS, predict_finite_size
+
+        draws = DEFAULT_DRAWS if draws is None else draws
+        return predict_finite_size(
+            model, N, T, ridge, noise, draws=draws, seed=seed, progress=progress
+        )
+    if draws is not None:
+        raise ConfigError(
+            f"The 'draws' parameter must be None without finite_size=True. Got {draws!r} instead."
+        )
     return _evaluate(spectrum_of(model), N, T, ridge, noise, model.feature_scale)
 
 
