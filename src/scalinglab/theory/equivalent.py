@@ -113,6 +113,13 @@ class TheoryResult:
     reason: np.ndarray
     regime: np.ndarray
 
+    def to_frame(self):
+        """One row per grid point in the results schema (``N``, ``T``, ``ridge``, ``noise``,
+        ``loss``, ``bias``, ``variance``, ``train_loss`` and the solver diagnostics)."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
+
 
 def spectrum_of(model: DataModel) -> Spectrum:
     """The fast power-law sums for the isotropic power law, explicit sums otherwise."""

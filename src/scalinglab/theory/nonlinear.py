@@ -100,6 +100,12 @@ class NonlinearTheoryResult:
             out.append(rec)
         return out
 
+    def to_frame(self):
+        """The records as a :class:`pandas.DataFrame` (results schema)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records())
+
 
 def _kappa(s: np.ndarray, T: int, ridges: np.ndarray) -> np.ndarray:
     """κ ≥ 0 with ``κ(T − Σ s/(s+κ)) = γ`` on ``df1 < T`` for each ridge (bisection in log κ).

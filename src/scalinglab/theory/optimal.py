@@ -63,6 +63,12 @@ class OptimalRidgeResult:
     iterations: np.ndarray
     reason: np.ndarray
 
+    def to_frame(self):
+        """One row per (N, T, noise): the optimal ``ridge`` and the ``loss`` there."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
+
 
 def _loss_at(f: Functionals, N, T, var, P) -> np.ndarray:
     """General-ridge loss with the unphysical branch d1 ≥ P mapped to +inf."""
@@ -200,6 +206,12 @@ class ComputeOptimalResult:
     N_exponent: float
     T_exponent: float
     loss_exponent: float
+
+    def to_frame(self):
+        """One row per budget C = N T: ``budget``, ``N``, ``T``, ``ridge``, ``loss``."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
 
 
 def _samples_for_budget(

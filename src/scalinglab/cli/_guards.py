@@ -1,0 +1,83 @@
+"""Guards before work: memory and time estimates from a command's sizes, checked up front.
+
+Every compute command estimates, from its sizes alone (M included), the peak memory and the
+running time of what it was asked to do, and refuses before starting
+
+* a request that needs more than 90% of the available memory (always), and
+* a request estimated to run longer than :data:`LONG_SECONDS` unless ``--yes`` is given,
+
+with the estimate and the flags to change. The time model counts the two costs that dominate
+every command: Gaussian draws (:data:`DRAWS_PER_SECOND`) and dense floating-point arithmetic
+(:data:`FLOPS`); both rates are those of one laptop core with NumPy, rounded up, so a refusal is
+never spurious by more than the hardware's speed-up. Streaming over M latent columns costs time
+linear in M, not memory: ``simulate --M 1e11 --N 10 --T 10`` is a time problem.
+"""
+
+from __future__ import annotations
+
+import click
+import psutil
+
+from ..exceptions import ConfigError, ResourceError
+
+LONG_SECONDS = 3600.0
+DRAWS_PER_SECOND = 1e8  # standard normals per second
+FLOPS = 5e10  # float64 multiply-adds per second in BLAS-3 products (N x M by M x N)
+EIGH_FLOPS = 1e10  # eigendecompositions run slower than a product
+
+yes_option = click.option(
+    "--yes",
+    is_flag=True,
+    help=f"Run even when the estimated time exceeds {LONG_SECONDS / 3600:g} hour.",
+)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 86400:.0f} days"
+
+
+def guard(what: str, seconds: float, nbytes: float, flags: str, yes: bool) -> None:
+    """Refuse ``what`` if it needs more memory than available, or (without ``--yes``) too long.
+
+    ``flags`` names the options that shrink it (e.g. ``"--M, --N or --T"``).
+    """
+    available = psutil.virtual_memory().available
+    if nbytes > 0.9 * available:
+        raise ResourceError(
+            f"{what} needs about {nbytes / 2**30:.1f} GiB of memory, but only "
+            f"{available / 2**30:.1f} GiB is available. Reduce {flags}."
+        )
+    if seconds > LONG_SECONDS and not yes:
+        raise ConfigError(
+            f"{what} would run for about {_duration(seconds)} (estimated from its sizes). "
+            f"Reduce {flags}, or pass --yes to run it anyway."
+        )
+
+
+def simulation_cost(M: int, N_max: int, T_max: int, points: int, draws: int) -> float:
+    """Seconds of ``simulate``: ``draws`` accumulations over M latent columns, eigen-solves.
+
+    One accumulation draws ``M (N + T)`` normals and multiplies ``(N + T) x M`` by its
+    transpose (``M (N + T)²`` multiply-adds); each of the ``points`` grid points per draw
+    solves one ``min(N, T)`` eigenproblem (``~10 P³`` flops).
+    """
+    width = N_max + T_max
+    accumulate = M * width / DRAWS_PER_SECOND + M * width**2 / FLOPS
+    P = min(N_max, T_max)
+    return draws * (accumulate + points * 10 * P**3 / EIGH_FLOPS)
+
+
+def feature_covariance_cost(M: int, N: int, draws: int = 1) -> tuple[float, float]:
+    """(seconds, bytes) of ``draws`` population feature covariances ``N x N`` over M columns.
+
+    Each draws ``N M`` normals, forms ``U Λ Uᵀ`` (``N² M`` multiply-adds) and decomposes the
+    ``N x N`` result (``~10 N³`` flops); about six ``N x N`` float64 matrices are alive at once.
+    """
+    seconds = draws * (N * M / DRAWS_PER_SECOND + N * N * M / FLOPS + 10 * N**3 / EIGH_FLOPS)
+    return seconds, 6.0 * N * N * 8
