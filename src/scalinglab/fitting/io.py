@@ -191,7 +191,7 @@ def load_table(
                 "The table must describe one setting of the model, but these input columns vary: "
                 + ", ".join(f"{c} ({_values(frame[c])})" for c in varying)
                 + ". Select one with --where (e.g. --where "
-                + ",".join(f"{c}={frame[c].iloc[0]}" for c in varying)
+                + ",".join(f"{c}={plain(frame[c].iloc[0])}" for c in varying)
                 + ") or fit each with --by "
                 + ",".join(varying)
                 + "."
@@ -212,9 +212,14 @@ def load_table(
     return FitData.from_arrays(sizes["N"], sizes["T"], L, sem)
 
 
+def plain(value) -> str:
+    """A cell as the user would type it: ``0.001``, ``1e+06``, ``relu``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _values(column) -> str:
     distinct = list(dict.fromkeys(column.tolist()))
-    shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in distinct[:4])
+    shown = ", ".join(plain(v) for v in distinct[:4])
     return shown + (f", ... {len(distinct)} values" if len(distinct) > 4 else "")
 
 
