@@ -149,13 +149,11 @@ def expand_range(name: str, text: str, integer: bool = False) -> list[float]:
     count = _number(name, parts[2], text)
     if count != int(count) or count < 1:
         raise ConfigError(
-            f"The {_what(name)}'s range {text} must end in a count K >= 1. "
-            f"Got {parts[2]} instead."
+            f"The {_what(name)}'s range {text} must end in a count K >= 1. Got {parts[2]} instead."
         )
     if hi < lo:
         raise ConfigError(
-            f"The {_what(name)}'s range {text} must have LO <= HI. "
-            f"Got {lo:g} > {hi:g} instead."
+            f"The {_what(name)}'s range {text} must have LO <= HI. Got {lo:g} > {hi:g} instead."
         )
     if spacing == "log" and lo <= 0:
         raise ConfigError(

@@ -65,6 +65,10 @@ def _flags(argv: list[str]) -> dict[str, str]:
         command = command.get_command(click.Context(command), word)
         if command is None:
             break
+        if word == "spectrum":  # one command, two branches with their own options
+            from .spectrum import branch
+
+            command = branch(argv)
         for param in command.params:
             if isinstance(param, click.Option) and param.name:
                 names[param.name] = max(param.opts, key=len)

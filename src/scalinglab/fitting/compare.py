@@ -75,6 +75,12 @@ class ComparisonResult:
     def to_dict(self) -> dict[str, Any]:
         return {"best": self.best, "records": self.records}
 
+    def to_frame(self):
+        """The records (one row per form) as a :class:`pandas.DataFrame`."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records)
+
 
 def parse_threshold(above) -> dict[str, float]:
     """``"N=1e4"``, ``"N=1e4,T=1e5"`` or a mapping → ``{"N": 1e4, ...}``."""

@@ -109,6 +109,18 @@ class FitResult:
         T = np.nan if T is None else T
         return self.form.predict(self.params, N, T)
 
+    def to_frame(self):
+        """One row per parameter: ``param``, ``value``, ``stderr``, ``low``, ``high``,
+        ``at_bound`` (empty, ``lower`` or ``upper``)."""
+        import pandas as pd
+
+        return pd.DataFrame([
+            {"form": self.form.name, "param": name, "value": value,
+             "stderr": self.stderr[name], "low": self.ci[name][0], "high": self.ci[name][1],
+             "at_bound": self.at_bound.get(name, "")}
+            for name, value in self.params.items()
+        ])  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable summary (non-finite floats become None)."""
         return {

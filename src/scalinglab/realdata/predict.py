@@ -290,8 +290,15 @@ class LearningCurveResult:
             "exponent_N_measured": _slope(self.N, self.measured_mean[:, -1]),
         }
 
+    def to_frame(self):
+        """The records as a :class:`pandas.DataFrame`."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records())
+
     def records(self) -> list[dict[str, Any]]:
-        """One record per (N, T) grid point."""
+        """One record per (N, T) grid point: the measured seed mean ``loss`` with ``loss_sem``
+        (results schema), the theory's ``predicted`` loss and their ``relative_error``."""
         mean, sem, rel = self.measured_mean, self.measured_sem, self.relative_error
         return [
             {
@@ -302,8 +309,8 @@ class LearningCurveResult:
                 "T": int(t),
                 "ridge": self.ridge,
                 "predicted": float(self.predicted[i, j]),
-                "measured": float(mean[i, j]),
-                "measured_sem": float(sem[i, j]),
+                "loss": float(mean[i, j]),
+                "loss_sem": float(sem[i, j]),
                 "relative_error": float(rel[i, j]),
                 "seeds": int(self.measured.shape[0]),
             }
