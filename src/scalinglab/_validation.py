@@ -30,6 +30,8 @@ def _what(name: str) -> str:
 
 
 def _fail(name: str, kind: str, got: Any) -> ConfigError:
+    if isinstance(got, np.generic):  # a plain number, never "np.float64(0.0)"
+        got = got.item()
     return ConfigError(f"The {_what(name)} must be {kind}. Got {got!r} instead.")
 
 

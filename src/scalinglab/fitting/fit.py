@@ -364,6 +364,9 @@ def _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refin
     lo_theta, hi_theta = theta - z * se_theta, theta + z * se_theta
     lo = np.where(log_mask, np.exp(lo_theta), lo_theta)
     hi = np.where(log_mask, np.exp(hi_theta), hi_theta)
+    for i, param in enumerate(form.params):  # a Wald interval stays inside the range
+        lo[i] = lo[i] if param.low is None else max(lo[i], param.low)
+        hi[i] = hi[i] if param.high is None else min(hi[i], param.high)
     ci = {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(names)}
     stderr = {name: float(math.sqrt(max(covariance[i, i], 0.0))) for i, name in enumerate(names)}
     for name in at_bound:  # no two-sided interval for a parameter the data do not determine

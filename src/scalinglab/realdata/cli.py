@@ -85,6 +85,10 @@ def _parse_range(text: str | None) -> tuple[int, int] | None:
         raise ConfigError(
             f"The 'fit_range' parameter must be two ranks 'FIRST,LAST'. Got {text!r} instead."
         )
+    if values[0] >= values[1]:
+        raise ConfigError(
+            f"The '--fit-range' option must be FIRST,LAST with FIRST < LAST. Got {text} instead."
+        )
     return values[0], values[1]
 
 

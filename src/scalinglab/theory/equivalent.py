@@ -247,7 +247,7 @@ def _check_grid(name: str, value: object, low_open: bool) -> np.ndarray:
     kind = "(0, inf)" if low_open else "[0, inf)"
     bad = ~np.isfinite(arr) | ((arr <= 0) if low_open else (arr < 0))
     if bad.any():
-        got = arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]
+        got = float(arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])])
         raise ConfigError(
             f"The '{name}' parameter must be finite floats in {kind}. Got {got!r} instead."
         )
