@@ -56,7 +56,7 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
 
 
 def _flags(argv: list[str]) -> dict[str, str]:
-    """Python parameter name -> the user's flag, for the subcommand ``argv`` invokes."""
+    """Python parameter name -> the user's flag or argument, for the command ``argv`` invokes."""
     command: click.Command | None = cli
     names: dict[str, str] = {}
     for word in argv:
@@ -71,7 +71,9 @@ def _flags(argv: list[str]) -> dict[str, str]:
             command = branch(argv)
         for param in command.params:
             if isinstance(param, click.Option) and param.name:
-                names[param.name] = max(param.opts, key=len)
+                names[param.name] = f"'{max(param.opts, key=len)}' option"
+            elif isinstance(param, click.Argument) and param.name:
+                names[param.name] = f"{param.human_readable_name} argument"
     return names
 
 
@@ -83,8 +85,7 @@ def _name_flags(message: str, argv: list[str]) -> str:
         return message
 
     def swap(match: re.Match) -> str:
-        flag = flags.get(match.group(1))
-        return f"'{flag}' option" if flag else match.group(0)
+        return flags.get(match.group(1), match.group(0))
 
     return re.sub(r"'([A-Za-z_][\w]*)' parameter", swap, message)
 
