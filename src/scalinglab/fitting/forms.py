@@ -10,9 +10,13 @@ Built-in forms (``FORMS``), name: law [parameters]:
 * ``kaplan``: ``L = [(N_c/N)^(α_N/α_T) + T_c/T]^α_T`` (Kaplan et al. 2020)
   [N_c, T_c, alpha_N, alpha_T];
 * ``chinchilla``: ``L = E + A/N^a + B/T^b`` (Hoffmann et al. 2022) [E, A, B, a, b];
-* ``mrs``: ``L = k (1/N + 1/T)^α``, the optimal-ridge loss of spec §6.5 [k, alpha];
+* ``mrs``: ``L = k (1/N + 1/T)^α`` [k, alpha], exactly the optimal-ridge loss of docs/theory.md
+  eq. (8.2) at α = 1 only (fitted to it elsewhere: 4.3% off at α = 0.3, 18.5% at α = 2;
+  tests/fitting/test_form_status.py);
 * ``mrs-breakdown``: ``L = k (1/n − 1/M)^α / (1 − n/m)``, n = min(N,T), m = max(N,T), the
-  ridgeless loss of spec §6.3 with the breakdown heuristic of §6.4 [k, alpha, M];
+  ridgeless loss of docs/theory.md §6 with the breakdown heuristic of §10 [k, alpha, M], a
+  qualitative shape (fitted to the exact ridgeless loss: 1.4% off at α = 1, 14% at α = 0.5,
+  154% near M at α = 2);
 * ``power-N``, ``power-T``: ``L = c x^(−p)``, x = N or T [c, p];
 * ``power-offset-N``, ``power-offset-T``: ``L = E + c x^(−p)`` [E, c, p].
 
@@ -317,7 +321,7 @@ class PowerOffset(_SumOfPowers):
 
 
 class MRS(ScalingForm):
-    """``L = k (1/N + 1/T)^α``: the optimal-ridge loss of spec §6.5 (``L* ≈ K(1/N + 1/T)^α``).
+    """``L = k (1/N + 1/T)^α``: the optimal-ridge loss of docs/theory.md eq. (8.2) at α = 1.
 
     ``log L = log k + α log(1/N + 1/T)``; exact in the α = 1 continuum, where
     ``k = π² σ_w² λ_+/(8M)``.
@@ -348,10 +352,10 @@ class MRS(ScalingForm):
 class MRSBreakdown(ScalingForm):
     """``L = k (1/n − 1/M)^α / (1 − n/m)`` with ``n = min(N,T)``, ``m = max(N,T)``.
 
-    The ridgeless MRS loss (spec §6.3, ``L = (σ_w²/2M) P Δ_P/(1 − P/Q)``) with the slide's
-    heuristic ``P Δ_P ≈ λ_+ C_α^(1+α) (1/P − 1/M)^α`` (spec §6.4): a power law in n that breaks
-    down as n → M, times the interpolation factor. Undefined at N = T (the ridgeless peak) and
-    for n ≥ M; the latent size is therefore bounded below by the largest n of the data.
+    The ridgeless MRS loss (docs/theory.md §6, ``L = (σ_w²/2M) P Δ_P/(1 − P/Q)``) with the slide's
+    heuristic ``P Δ_P ≈ λ_+ C_α^(1+α) (1/P − 1/M)^α`` (docs/theory.md §7): a power law in n that
+    breaks down as n → M, times the interpolation factor. Undefined at N = T (the ridgeless peak)
+    and for n ≥ M; the latent size is therefore bounded below by the largest n of the data.
     ``∂ log L/∂ log M = α (1/M)/(1/n − 1/M)``.
     """
 
