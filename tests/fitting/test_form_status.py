@@ -54,3 +54,41 @@ def test_mrs_breakdown_against_the_ridgeless_theory(alpha):
     print(f"mrs-breakdown, alpha = {alpha}: max |relative error| = {error:.4f}")
     low, high = BREAKDOWN[alpha]
     assert low <= error <= high
+
+
+def test_theory_form_recovers_the_model_from_its_equivalent():
+    """Noise-free DE losses at (k, alpha, M) = (2, 0.8, 3000): the fit returns them (the form is
+    the equivalent itself; 0.1% log-normal noise keeps the optimiser honest)."""
+    N, T = _grid(50, 400, 600, 2000, 3)
+    N, T = np.concatenate([N, T]), np.concatenate([T, N])
+    loss = predict(DataModel(M=3000, alpha=0.8, lambda_plus=2.0), N, T, 0.0).loss
+    loss = loss * np.exp(1e-3 * np.random.default_rng(0).standard_normal(N.size))
+    fit = fit_scaling_law(FitData(N, T, loss), "theory", n_bootstrap=0)
+    assert fit.converged and not fit.at_bound
+    # 0.1% noise on 18 points: alpha to ~1e-3, M and k to a few percent (their Wald s.e.).
+    assert fit.params["alpha"] == pytest.approx(0.8, abs=5e-3)
+    assert fit.params["M"] == pytest.approx(3000, rel=0.05)
+    assert fit.params["k"] == pytest.approx(2.0, rel=0.05)
+
+
+@pytest.mark.slow
+def test_theory_form_recovers_the_model_from_simulation():
+    """Simulated ridgeless, noise-free losses (8 seeds): the theory form finds alpha and M."""
+    from scalinglab import simulate
+
+    sim = simulate(DataModel(M=1500, alpha=1.0), N=[40, 80, 160, 320], T=[500, 1000, 2000],
+                   ridge=0.0, seeds=8, seed=3)  # fmt: skip
+    frame = sim.to_frame()
+    fit = fit_scaling_law(frame, "theory", n_bootstrap=0)
+    # DE bias at P >= 40 is below ~1% (docs/theory.md eq. (12.1)); seed noise ~1%.
+    assert fit.params["alpha"] == pytest.approx(1.0, abs=0.1)
+    assert fit.params["M"] == pytest.approx(1500, rel=0.3)
+
+
+def test_theory_form_refuses_n_equal_t():
+    from scalinglab.exceptions import ConfigError
+
+    N = np.array([100.0, 200.0, 200.0, 400.0])
+    T = np.array([300.0, 200.0, 500.0, 800.0])
+    with pytest.raises(ConfigError, match="N != T"):
+        fit_scaling_law(FitData(N, T, np.full(4, 1e-3)), "theory", n_bootstrap=0)

@@ -74,6 +74,7 @@ def test_fit_section(tmp_path):
         assert form in outputs[3]
 
 
+@pytest.mark.slow  # a 144-task sweep on a local Dask cluster: about a minute on 2 cores
 def test_sweep_collect_fit_sequence(tmp_path):
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     lines = readme_commands("Sweeps")

@@ -29,7 +29,8 @@ from ._progress import progress_bar
     "--form",
     default="chinchilla",
     show_default=True,
-    help="Law(s), comma-separated: kaplan, chinchilla, mrs, mrs-breakdown, power, "
+    help="Law(s), comma-separated: kaplan, chinchilla, mrs, mrs-breakdown, theory (the model's "
+    "own ridgeless loss, fitted for M, alpha and k), power, "
     "power-offset, power-N, ... or a registered user form. Several forms print a comparison "
     "(AIC, BIC and a held-out error). README 'Fit scaling laws' gives each form's status.",
 )

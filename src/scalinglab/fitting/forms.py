@@ -17,6 +17,8 @@ Built-in forms (``FORMS``), name: law [parameters]:
   ridgeless loss of docs/theory.md §6 with the breakdown heuristic of §10 [k, alpha, M], a
   qualitative shape (fitted to the exact ridgeless loss: 1.4% off at α = 1, 14% at α = 0.5,
   154% near M at α = 2);
+* ``theory``: ``L = k ℓ(N, T; M, α)``, the ridgeless deterministic equivalent itself (exact for
+  the model at ridge 0 without noise) [k, alpha, M];
 * ``power-N``, ``power-T``: ``L = c x^(−p)``, x = N or T [c, p];
 * ``power-offset-N``, ``power-offset-T``: ``L = E + c x^(−p)`` [E, c, p].
 
@@ -417,6 +419,87 @@ class MRSBreakdown(ScalingForm):
         return np.stack([log_k, rows[:, 1], log_M], axis=1)
 
 
+class Theory(ScalingForm):
+    """The model itself: the ridgeless deterministic equivalent, fitted for ``M``, ``α`` and ``k``.
+
+    ``L = k ℓ(N, T; M, α)`` with ``ℓ`` the noise-free ridgeless loss of docs/theory.md eq. (6.2)
+    at ``λ_+ = σ_w = 1`` (computed by :func:`scalinglab.theory.predict`), so ``k = σ_w² λ_+``:
+    noise-free, ridgeless losses of linear random features follow this form to the accuracy of
+    the deterministic equivalent (docs/theory.md §12). ``ℓ`` is defined for integer M; between
+    integers ``log ℓ`` is interpolated linearly, so the law is continuous in M. The loss is
+    infinite at N = T (refused) and zero where ``min(N, T) ≥ M``, so M stays above every
+    ``min(N, T)`` of the data. The Jacobian in α and M is taken by central differences.
+    """
+
+    name = "theory"
+    params = (
+        Param("k", 0.0, None, log=True),
+        Param("alpha", 0.05, 5.0),
+        Param("M", 2.0, None, log=True),
+    )
+    doc = "L = k * ridgeless deterministic equivalent(N, T; M, alpha)"
+
+    def check_data(self, N, T):
+        same = int(np.sum(N == T))
+        if same:
+            raise ConfigError(
+                f"The 'data' parameter must have N != T for form 'theory' (the ridgeless loss is "
+                f"infinite at N = T, docs/theory.md §6). Got {same} point(s) with N = T instead."
+            )
+
+    def internal_bounds(self, N, T):
+        bounds = super().internal_bounds(N, T)
+        bounds[2] = (math.log(float(np.max(np.minimum(N, T))) + 1.0), None)
+        return bounds
+
+    @staticmethod
+    def _log_unit_loss(alpha: float, M: int, N, T) -> np.ndarray:
+        from ..model import DataModel
+        from ..theory import predict
+
+        with np.errstate(divide="ignore"):
+            return np.log(predict(DataModel(M=int(M), alpha=float(alpha)), N, T, 0.0).loss)
+
+    def _parts(self, theta, N, T):
+        """``log ℓ`` at ``⌊M⌋`` and ``⌊M⌋ + 1`` and the interpolation weight of the second."""
+        alpha, M = float(theta[1]), math.exp(float(theta[2]))
+        low = math.floor(M)
+        return (self._log_unit_loss(alpha, low, N, T),
+                self._log_unit_loss(alpha, low + 1, N, T), M - low, M)  # fmt: skip
+
+    def log_predict(self, theta, N, T, jac=False):
+        N, T = np.broadcast_arrays(np.asarray(N, dtype=np.float64), np.asarray(T, dtype=np.float64))
+        if not (np.all(np.isfinite(theta)) and theta[2] < math.log(1e12)):
+            out = np.full(N.shape, np.inf)
+            return (out, np.zeros((N.size, 3))) if jac else out
+        low, high, frac, M = self._parts(theta, N, T)
+        out = theta[0] + (1 - frac) * low + frac * high
+        if not jac:
+            return out
+        # ∂/∂log M is exact for the interpolation: M (log ℓ(⌊M⌋+1) − log ℓ(⌊M⌋)); ∂/∂α by a
+        # forward difference (step 1e-6: the error ~1e-6 relative is far below the noise).
+        step = 1e-6
+        low_a, high_a, _, _ = self._parts(theta + np.array([0.0, step, 0.0]), N, T)
+        d_alpha = ((1 - frac) * (low_a - low) + frac * (high_a - high)) / step
+        d_logM = M * (high - low)
+        return out, np.stack([np.ones_like(out), d_alpha, d_logM], axis=1)
+
+    def starts(self, N, T, loss, n_grid):
+        """The two best of a grid of (α, M), each with its best scale k, by median |residual|."""
+        P_max = float(np.max(np.minimum(N, T)))
+        Q_max = float(np.max(np.maximum(N, T)))
+        rows, spread = [], []
+        for alpha in (0.3, 0.6, 1.0, 1.5, 2.2):
+            for M in (1.5 * P_max + 2.0, 4.0 * P_max + 2.0, 10.0 * Q_max, 100.0 * Q_max):
+                shape = self.log_predict(np.array([0.0, alpha, math.log(M)]), N, T)
+                resid = np.log(loss) - shape
+                log_k = float(np.median(resid))
+                rows.append([log_k, alpha, math.log(M)])
+                spread.append(float(np.median(np.abs(resid - log_k))))
+        best = np.argsort(spread, kind="stable")[: max(2, min(n_grid // 2, len(rows)))]
+        return np.array(rows)[best]
+
+
 class CustomForm(ScalingForm):
     """A user form: ``func(N, T, **params) -> L`` with named parameters and bounds.
 
@@ -552,6 +635,7 @@ FORMS: dict[str, ScalingForm] = {
         Chinchilla(),
         MRS(),
         MRSBreakdown(),
+        Theory(),
         Power("N"),
         Power("T"),
         PowerOffset("N"),
