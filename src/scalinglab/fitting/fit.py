@@ -34,8 +34,9 @@ __all__ = ["FitResult", "fit_scaling_law"]
 METHODS = ("lbfgs", "varpro")
 MAX_BOOTSTRAP = 10_000
 """Most bootstrap refits (a few hundred give the 95% percentile interval to ~1%)."""
-NEGLIGIBLE = 1e-8
-"""A positive parameter below this fraction of the smallest loss (or of its scale) is at 0."""
+NEGLIGIBLE = 1e-4
+"""A positive parameter below this fraction of the smallest loss is at its bound 0: an offset or
+prefactor that small moves no prediction by more than 0.01%, whatever its fitted value."""
 
 
 @dataclass(frozen=True, eq=False)
