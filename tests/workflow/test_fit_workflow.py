@@ -140,3 +140,11 @@ def test_result_objects_have_to_frame():
     assert {"N", "T", "ridge", "loss"} <= set(best.columns) and len(best) == 2
     relu = predict_nonlinear(model, [10], [20], [0.1], activation="relu", draws=1).to_frame()
     assert {"N", "T", "ridge", "loss", "loss_sem", "activation"} <= set(relu.columns)
+    from scalinglab.fitting import compute_optimal_frontier, extrapolation_check
+
+    N, T = (a.ravel() for a in np.meshgrid(np.geomspace(100, 1e4, 4), np.geomspace(100, 1e4, 4)))
+    table = {"N": N, "T": T, "loss": 1 + 2 * N**-0.4 + 3 * T**-0.3}
+    fit = fit_scaling_law(table, "chinchilla", n_grid=2)
+    assert list(compute_optimal_frontier(fit, [1e6, 1e8]).to_frame()["C"]) == [1e6, 1e8]
+    held = extrapolation_check(table, "chinchilla", above="N=5000", n_grid=2).to_frame()
+    assert {"N", "T", "loss", "predicted", "rel_error"} <= set(held.columns) and len(held) == 4

@@ -50,6 +50,12 @@ class ExtrapolationResult:
     def max_abs_rel_error(self) -> float:
         return float(np.max(np.abs(self.rel_error)))
 
+    def to_frame(self):
+        """The held-out points: ``N``, ``T``, ``loss``, ``predicted`` and ``rel_error``."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict()["points"])
+
     def to_dict(self) -> dict[str, Any]:
         points = self.heldout.records()
         for rec, pred, err in zip(points, self.predicted, self.rel_error):

@@ -38,6 +38,12 @@ class FrontierResult:
     exponent_T: float
     exponent_loss: float
 
+    def to_frame(self):
+        """One row per budget: ``C``, ``N``, ``T``, ``loss`` (the frontier's points)."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
+
     def to_dict(self) -> dict[str, Any]:
         def num(x):
             return float(x) if math.isfinite(x) else None
