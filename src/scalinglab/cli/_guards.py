@@ -87,3 +87,17 @@ def feature_covariance_cost(M: int, N: int, draws: int = 1) -> tuple[float, floa
     """
     seconds = draws * (N * M / DRAWS_PER_SECOND + N * N * M / FLOPS + 10 * N**3 / EIGH_FLOPS)
     return seconds, 6.0 * N * N * 8
+
+
+def guard_features(n: int, N: int, n_boot: int, features: str, yes: bool) -> None:
+    """Guard ``spectrum --dataset --features``: ``n x N`` features and ``n_boot + 1`` spectra.
+
+    Each spectrum is an eigendecomposition of the ``min(n, N)``-sided Gram or covariance matrix
+    formed from the ``n x N`` features (``min(n, N)² max(n, N)`` multiply-adds); the features
+    and two working copies are alive at once.
+    """
+    small, large = min(n, N), max(n, N)
+    seconds = (n_boot + 1) * (small * small * large / FLOPS + 10 * small**3 / EIGH_FLOPS)
+    nbytes = 8.0 * (3 * n * N + small * small)
+    guard(f"The spectrum of N = {N} {features} features of {n} samples with {n_boot} bootstrap "
+          "replicates", seconds, nbytes, "--N, --n-samples or --n-boot", yes)  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from .._validation import parse_list
+from ..cli._guards import guard_features, yes_option
 from ..cli._output import check_out_path, check_plot_path, out_option, write_table
 from ..exceptions import ConfigError
 
@@ -144,9 +145,10 @@ def _parse_range(text: str | None) -> tuple[int, int] | None:
 @click.option("--plot", default=None, is_flag=False, flag_value="spectrum.png",
               help="Write a log-log plot (default file spectrum.png).")  # fmt: skip
 @out_option
+@yes_option
 def _spectrum_command(
     dataset, split, n_samples, patch_size, n_patches, seed, as_json, features, N, uncentred,
-    method, n_components, fit_range, n_boot, latent, plot, out_path,
+    method, n_components, fit_range, n_boot, latent, plot, out_path, yes,
 ) -> None:  # fmt: skip
     """Covariance spectrum of a real data set with its power-law fit (exponent = 1 + alpha)."""
     from .._validation import check_choice
@@ -159,6 +161,7 @@ def _spectrum_command(
     X = data.X
     if features != "none":
         N = 2 * data.dim if N is None else N
+        guard_features(X.shape[0], N, n_boot, features, yes)
         X = feature_map(standardize(X), N, features, 1.0, seed)
     result = fit_spectrum(X, centre=not uncentred, fit_range=_parse_range(fit_range),
                           n_boot=n_boot, seed=seed, method=method,
