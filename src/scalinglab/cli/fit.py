@@ -159,7 +159,7 @@ def fit(file, form, variable, where, by, method, delta, n_bootstrap, seed, n_gri
         click.echo(json.dumps(json_records(rows), indent=1))
         return
     shown = [*groups[0][0], "form", "n_params", "aic", "bic", "heldout_error", "heldout"]
-    shown += ["converged", "at_bound"]
+    shown += ["converged", "at_bound", "best"]
     echo_records(rows, False, shown)
     for row in rows:
         tag = ", ".join(f"{k}={plain(row[k])}" for k in groups[0][0])

@@ -5,7 +5,8 @@
 * :func:`compare_forms`: fit several forms to the same points and tabulate the objective, the
   AIC/BIC-style scores of :class:`.fit.FitResult` (Gaussian log-residuals) and a held-out error:
   the extrapolation error above a threshold when one is given, else the mean absolute relative
-  error of a K-fold cross-validation (folds drawn from ``default_rng(seed)``).
+  error of a K-fold cross-validation (folds drawn from ``default_rng(seed)``; each fold's refit
+  is one local search started at the full-data fit, the extrapolation fit a full search).
 """
 
 from __future__ import annotations
@@ -189,7 +190,8 @@ def compare_forms(
         else:
             errors = []
             for k in range(n_folds):
-                part = fit_scaling_law(data.select(folds != k), form, seed=seed, **point_kwargs)
+                part = fit_scaling_law(data.select(folds != k), form, seed=seed,
+                                       start=fit.params, **point_kwargs)  # fmt: skip
                 test = data.select(folds == k)
                 errors.append(np.abs(part.predict(test.N, test.T) / test.loss - 1))
             heldout, kind = float(np.mean(np.concatenate(errors))), f"{n_folds}-fold"

@@ -220,6 +220,7 @@ def fit_scaling_law(
     maxiter: int = 1000,
     columns: dict[str, str | None] | None = None,
     progress=None,
+    start: dict[str, float] | None = None,
 ) -> FitResult:
     """Fit a scaling law ``L(N, T)`` by Huber regression on log-residuals.
 
@@ -257,6 +258,9 @@ def fit_scaling_law(
         L-BFGS-B iteration limit per start.
     progress : callable, optional
         ``progress(done, total)`` after each bootstrap refit.
+    start : dict, optional
+        Parameter values to start a single L-BFGS-B run from, instead of the start grid (the
+        cross-validation refits of :func:`.compare.compare_forms` start at the full-data fit).
 
     Returns
     -------
@@ -285,7 +289,7 @@ def fit_scaling_law(
     # Thousands of tiny L-BFGS-B steps: a threaded BLAS only adds synchronisation cost.
     with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
         return _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refine,
-                    n_bootstrap, ci_level, seed, maxiter, progress)  # fmt: skip
+                    n_bootstrap, ci_level, seed, maxiter, progress, start)  # fmt: skip
 
 
 def _at_bound(form: ScalingForm, theta: np.ndarray, bounds, loss: np.ndarray) -> dict[str, str]:
@@ -310,12 +314,15 @@ def _at_bound(form: ScalingForm, theta: np.ndarray, bounds, loss: np.ndarray) ->
 
 
 def _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refine, n_bootstrap,
-         ci_level, seed, maxiter, progress=None) -> FitResult:  # fmt: skip
+         ci_level, seed, maxiter, progress=None, start=None) -> FitResult:  # fmt: skip
     weights = log_weights(data.loss, data.loss_sem if weighted else None)
     objective = HuberObjective(form, N, T, data.loss, weights, delta)
     bounds = form.internal_bounds(N, T)
 
-    if method == "lbfgs":
+    if start is not None:
+        best = lbfgs(objective, form.to_internal(start), bounds, maxiter)
+        note = "one L-BFGS-B run from the given start"
+    elif method == "lbfgs":
         starts = form.starts(N, T, data.loss, n_grid)
         if screen_iter is not None and len(starts) > n_refine:
             steps = min(screen_iter, maxiter)
