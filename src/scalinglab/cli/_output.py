@@ -97,8 +97,8 @@ def write_table(records: Sequence[dict[str, Any]], path: Path) -> None:
         else:
             frame = pd.DataFrame(list(records))
             if kind == "csv":
-                for col in frame.columns:  # list cells (eigenvalues) as JSON text
-                    if frame[col].map(lambda v: isinstance(v, list | tuple)).any():
+                for col in frame.columns:  # list and dict cells (eigenvalues, params) as JSON
+                    if frame[col].map(lambda v: isinstance(v, list | tuple | dict)).any():
                         frame[col] = frame[col].map(json.dumps)
                 frame.to_csv(tmp, index=False)
             else:
