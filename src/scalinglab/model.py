@@ -1,4 +1,4 @@
-"""The generative data model of the MRS solvable model (spec §2–§3.1).
+"""The generative data model of the MRS solvable model (docs/theory.md §1).
 
 * Latent input ``x ∈ R^M``, ``x ~ N(0, Λ)``, ``Λ = diag(λ_J)`` with the power law
   ``λ_J = λ_+ J^{-(1+α)}``, J = 1..M, or any user-given positive spectrum.
@@ -118,7 +118,7 @@ class DataModel:
         return np.full(stop - start, self.sigma_w**2 / self.M)
 
     def signal_variance(self) -> float:
-        """``s_ω = Σ_J ω_J λ_J``, the variance of the noise-free label (spec §2)."""
+        """``s_ω = Σ_J ω_J λ_J``, the variance of the noise-free label (docs/theory.md §1)."""
         total = 0.0
         for start in range(0, self.M, 1 << 20):
             stop = min(self.M, start + (1 << 20))

@@ -29,7 +29,7 @@ def test_simulate_and_theory_relu_json(capsys):
     assert sim[0]["activation"] == "relu"
     assert th[0]["activation"] == "relu" and th[0]["method"] == "conditional"
     # same model, same seeds' U: the conditional DE is close to the simulation (spec §9.6)
-    assert th[0]["loss"] == pytest.approx(sim[0]["loss_mean"], rel=0.15)
+    assert th[0]["loss"] == pytest.approx(sim[0]["loss"], rel=0.15)
 
 
 def test_theory_linear_records_name_the_method(capsys):
@@ -52,9 +52,9 @@ def test_spectrum_needs_a_branch(capsys):
     code, _, err = _run(capsys, ["spectrum", "--M", "20"])
     assert code == 2 and "--model or --dataset" in err
     code, _, err = _run(capsys, ["spectrum", "--model", "--activation", "swish"])
-    assert code == 2 and "'activation' parameter" in err
+    assert code == 2 and "'--activation' option" in err
 
 
 def test_bad_activation_is_one_line_error(capsys):
     code, _, err = _run(capsys, ["simulate", "--activation", "swish", "--M", "20"])
-    assert code == 2 and err.startswith("Error: The 'activation' parameter")
+    assert code == 2 and err.startswith("Error: The '--activation' option")

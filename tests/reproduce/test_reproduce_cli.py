@@ -40,7 +40,7 @@ def test_cli_rejects_unknown_figure(capsys, tmp_path):
     with pytest.raises(SystemExit) as stop:
         main(["reproduce", "--quick", "--out", str(tmp_path), "--only", "nope"])
     assert stop.value.code == 2
-    assert "Error: The 'only' parameter" in capsys.readouterr().err
+    assert "Error: The '--only' option" in capsys.readouterr().err
 
 
 def test_cli_report_needs_figures(capsys, tmp_path):

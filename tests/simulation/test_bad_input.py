@@ -60,11 +60,11 @@ def test_oversized_request_is_refused_with_its_size():
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--N", "0"], "'N' parameter"),
-        (["--alpha", "-1"], "'alpha' parameter"),
-        (["--ridge", "-0.1"], "'ridge' parameter"),
-        (["--noise", "nan"], "'noise' parameter"),
-        (["--T", "ten"], "'T' parameter"),
+        (["--N", "0"], "'--N' option"),
+        (["--alpha", "-1"], "'--alpha' option"),
+        (["--ridge", "-0.1"], "'--ridge' option"),
+        (["--noise", "nan"], "'--noise' option"),
+        (["--T", "ten"], "'--T' option"),
         (["--bogus"], "No such option"),
     ],
 )

@@ -93,4 +93,4 @@ def test_bad_scheduler_is_exit_2(tmp_path, capsys, scheduler):
     sweep_file.write_text(SWEEP)
     args = ["sweep", "run", str(sweep_file), "--out", str(tmp_path / "o"), "--scheduler", scheduler]
     assert _run(args) == 2
-    assert "'scheduler' parameter" in capsys.readouterr().err
+    assert "'--scheduler' option" in capsys.readouterr().err

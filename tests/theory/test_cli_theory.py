@@ -58,5 +58,5 @@ def test_theory_bad_input_is_one_line_error(capsys):
         main(["theory", "--alpha", "-1"])
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("Error: The 'alpha' parameter") and err.count("\n") == 1
+    assert err.startswith("Error: The '--alpha' option") and err.count("\n") == 1
     assert np.isfinite(float(predict(DataModel(M=10), 1, 2).loss))

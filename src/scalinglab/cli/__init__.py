@@ -8,6 +8,7 @@ usage error) prints one ``Error: ...`` line naming the parameter and exits with 
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import warnings
 
@@ -56,6 +57,41 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"Warning: {message}\n"
 
 
+def _flags(argv: list[str]) -> dict[str, str]:
+    """Python parameter name -> the user's flag or argument, for the command ``argv`` invokes."""
+    command: click.Command | None = cli
+    names: dict[str, str] = {}
+    for word in argv:
+        if not isinstance(command, click.Group):
+            break
+        command = command.get_command(click.Context(command), word)
+        if command is None:
+            break
+        if word == "spectrum":  # one command, two branches with their own options
+            from .spectrum import branch
+
+            command = branch(argv)
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name:
+                names[param.name] = f"'{max(param.opts, key=len)}' option"
+            elif isinstance(param, click.Argument) and param.name:
+                names[param.name] = f"{param.human_readable_name} argument"
+    return names
+
+
+def _name_flags(message: str, argv: list[str]) -> str:
+    """``The 'sigma_u' parameter`` -> ``The '--sigma-u' option`` where the command has that flag."""
+    try:
+        flags = _flags(argv)
+    except Exception:  # naming flags must never hide the error itself
+        return message
+
+    def swap(match: re.Match) -> str:
+        return flags.get(match.group(1), match.group(0))
+
+    return re.sub(r"'([A-Za-z_][\w]*)' parameter", swap, message)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI, turning bad input into a one-line error and exit 2."""
     warnings.formatwarning = _one_line_warning
@@ -70,7 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {err.format_message()}", err=True)
         sys.exit(2)
     except ConfigError as err:
-        click.echo(f"Error: {err}", err=True)
+        words = sys.argv[1:] if argv is None else argv
+        click.echo(f"Error: {_name_flags(str(err), list(words))}", err=True)
         sys.exit(2)
     except click.ClickException as err:
         click.echo(f"Error: {err.format_message()}", err=True)

@@ -1,20 +1,21 @@
 """Options shared by the ``simulate`` and ``theory`` commands (the paper's vocabulary).
 
-``--N``, ``--T`` and ``--ridge`` take comma-separated lists: the command runs their grid.
+``--N``, ``--T`` and ``--ridge`` take comma-separated lists or ranges (``LO:HI:K``, see
+:func:`scalinglab._validation.expand_range`): the command runs their grid, every N with every T.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .._validation import parse_list
+from .._validation import check_int, parse_list
 from ..model import DataModel
+from ._output import json_records
 
 sigma_b_option = click.option(
     "--sigma-b",
@@ -35,19 +36,41 @@ reproduce_out_option = click.option(
 )
 
 
+class Count(click.ParamType):
+    """A positive integer that may be written ``100000`` or ``1e5`` (sizes, counts)."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        flag = param.opts[0] if param is not None else "value"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"must be an integer. Got {value!r} instead.", param, ctx)
+        return check_int(flag, number, low=None)
+
+
+COUNT = Count()
+
+
 def model_options(func: Callable) -> Callable:
     """Attach the data-model and grid options to a click command."""
     options = [
-        click.option("--M", "M", type=int, default=2000, show_default=True,
-                     help="Latent dimension M."),
+        click.option("--M", "M", type=COUNT, default=2000, show_default=True,
+                     help="Latent dimension M (1e6 and 1000000 both work)."),
         click.option("--alpha", type=float, default=1.0, show_default=True,
                      help="Spectral exponent: lambda_J = lambda_plus * J^-(1+alpha)."),
         click.option("--N", "N", default="100,400", show_default=True,
-                     help="Number(s) of random features, comma-separated."),
+                     help="Number(s) of random features: a comma-separated list or a range "
+                          "LO:HI:K (log-spaced, distinct integers)."),
         click.option("--T", "T", default="400,100", show_default=True,
-                     help="Number(s) of training samples, comma-separated."),
+                     help="Number(s) of training samples, as --N. --N 100,400 --T 400,100 "
+                          "is the 2 x 2 grid, not two pairs."),
         click.option("--ridge", default="0", show_default=True,
-                     help="Ridge(s) gamma >= 0 (un-normalised, spec §4), comma-separated."),
+                     help="Ridge(s) gamma >= 0 (un-normalised, docs/theory.md §2): a "
+                          "list or a range LO:HI:K, LO:HI:K:lin (from 0)."),
         click.option("--noise", type=float, default=0.0, show_default=True,
                      help="Label-noise standard deviation sigma_eps."),
         click.option("--sigma-w", "sigma_w", type=float, default=1.0, show_default=True,
@@ -72,20 +95,14 @@ def build_model(M: int, alpha: float, noise: float, sigma_w: float, sigma_u: flo
 
 def parse_grid(N: str, T: str, ridge: str) -> tuple[list[int], list[int], list[float]]:
     """Parse the comma-separated ``--N``, ``--T`` and ``--ridge`` lists."""
-    return parse_list("N", N, int), parse_list("T", T, int), parse_list("ridge", ridge, float)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
+    return (parse_list("--N", N, int), parse_list("--T", T, int),
+            parse_list("--ridge", ridge, float))  # fmt: skip
 
 
 def echo_records(records: Sequence[dict[str, Any]], as_json: bool, columns: Sequence[str]) -> None:
     """Print records as JSON (one list) or as a readable rich table of ``columns``."""
     if as_json:
-        safe = [{k: _json_safe(v) for k, v in rec.items()} for rec in records]
-        click.echo(json.dumps(safe, indent=1))
+        click.echo(json.dumps(json_records(records), indent=1))
         return
     from rich.console import Console
     from rich.table import Table

@@ -7,8 +7,13 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """Yield a callback that advances a live bar (tasks done, rate, ETA); silent if disabled."""
+def progress_bar(
+    description: str, enabled: bool = True, total: int | None = None
+) -> Iterator[Callable[[int, int], None]]:
+    """Yield a callback that advances a live bar (tasks done, rate, ETA); silent if disabled.
+
+    ``total``, when known before the first step, is shown from the start (never ``0/?``).
+    """
     if not enabled:
         yield lambda done, total: None
         return
@@ -30,7 +35,7 @@ def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[i
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(description, total=None)
+        task = bar.add_task(description, total=total)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

@@ -6,6 +6,7 @@ import click
 
 from ..realdata.cli import dataset_options, load_from_options, print_json
 from ._options import echo_records
+from ._output import check_out_path, check_plot_path, out_option, write_table
 
 COLUMNS = ("dataset", "T", "dim", "mle", "twonn", "mean_nn_distance", "d_delta")
 
@@ -18,18 +19,20 @@ COLUMNS = ("dataset", "T", "dim", "mle", "twonn", "mean_nn_distance", "d_delta")
     "--T",
     "T",
     default=None,
-    help="Subset sizes, comma-separated: estimates against T and <delta> ~ T^(-1/d).",
+    help="Subset sizes, a list or a range LO:HI:K: estimates against T and <delta> ~ T^(-1/d).",
 )
 @click.option(
     "--repeats", type=int, default=3, show_default=True, help="Random subsets per size (with --T)."
 )
 @click.option("--plot", default=None, is_flag=False, flag_value="dimension.png",
               help="Plot the estimates against T (with --T; default dimension.png).")  # fmt: skip
+@out_option
 def dimension(dataset, split, n_samples, patch_size, n_patches, seed, as_json, k1, k2, T,
-              repeats, plot) -> None:  # fmt: skip
+              repeats, plot, out_path) -> None:  # fmt: skip
     """Intrinsic dimension: Levina-Bickel MLE (MacKay-Ghahramani averaging) and TwoNN."""
     from ..realdata.dimension import dimension_curve, intrinsic_dimension
 
+    plot, out_path = check_plot_path(plot), check_out_path(out_path)
     data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
     if T is None:
         res = intrinsic_dimension(data.X, k1, k2)
@@ -42,6 +45,8 @@ def dimension(dataset, split, n_samples, patch_size, n_patches, seed, as_json, k
 
             plot_dimension_curve(curve, plot, title=data.name)
             click.echo(f"Plot written to {plot}", err=True)
+    if out_path is not None:
+        write_table(records, out_path)
     if as_json:
         print_json(records)
     else:

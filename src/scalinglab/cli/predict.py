@@ -1,5 +1,6 @@
 """``scalinglab predict``: predicted vs measured learning curves of random-feature ridge
-regression on a real data set (kernel-spectrum deterministic equivalent, spec §3.2, §6.2)."""
+regression on a real data set (kernel-spectrum deterministic equivalent, docs/theory.md §5,
+§11)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import click
 
 from ..realdata.cli import dataset_options, load_from_options, print_json
 from ._options import echo_records
+from ._output import check_out_path, check_plot_path, out_option, write_table
 
-COLUMNS = ("N", "T", "predicted", "measured", "measured_sem", "relative_error")
+COLUMNS = ("N", "T", "predicted", "loss", "loss_sem", "relative_error")
 
 
 @click.command()
@@ -25,21 +27,21 @@ COLUMNS = ("N", "T", "predicted", "measured", "measured_sem", "relative_error")
     "N",
     default="100,200,400",
     show_default=True,
-    help="Numbers of random features, comma-separated.",
+    help="Numbers of random features: a list or a range LO:HI:K (a grid with --T).",
 )
 @click.option(
     "--T",
     "T",
     default="100,200,400",
     show_default=True,
-    help="Numbers of training samples, comma-separated.",
+    help="Numbers of training samples: a list or a range LO:HI:K.",
 )
 @click.option(
     "--ridge",
     type=float,
     default=1.0,
     show_default=True,
-    help="Ridge gamma >= 0 (un-normalised, spec §4).",
+    help="Ridge gamma >= 0 (un-normalised, docs/theory.md §2).",
 )
 @click.option(
     "--seeds",
@@ -61,16 +63,20 @@ COLUMNS = ("N", "T", "predicted", "measured", "measured_sem", "relative_error")
 )
 @click.option("--plot", default=None, is_flag=False, flag_value="predict.png",
               help="Write the learning curves (default file predict.png).")  # fmt: skip
+@out_option
 def predict(dataset, split, n_samples, patch_size, n_patches, seed, as_json, target, activation,
-            N, T, ridge, seeds, n_test, n_pool, plot) -> None:  # fmt: skip
+            N, T, ridge, seeds, n_test, n_pool, plot, out_path) -> None:  # fmt: skip
     """Predict the test loss vs N and T on real data and compare with trained models."""
     from ..realdata.predict import predict_learning_curve
 
+    plot, out_path = check_plot_path(plot), check_out_path(out_path)
     data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
     result = predict_learning_curve(data, N, T, target=target, activation=activation,
                                     ridge=ridge, n_test=n_test, n_pool=n_pool, seeds=seeds,
                                     seed=seed)  # fmt: skip
     exponents = result.exponents()
+    if out_path is not None:
+        write_table(result.records(), out_path)
     if as_json:
         print_json({"dataset": data.name, "target": target, "activation": activation,
                     "ridge": ridge, **exponents, "records": result.records()})  # fmt: skip

@@ -15,7 +15,7 @@ from ._options import reproduce_out_option
 @click.option("--only", default=None, help="Comma-separated figure names (default: all).")
 @click.option(
     "--workers",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     help="Worker processes per simulation sweep (default: 1 quick, one per core full).",
 )

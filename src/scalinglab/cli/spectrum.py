@@ -17,7 +17,9 @@ import json
 import click
 
 from ..exceptions import ConfigError
-from ._options import build_model, echo_records, sigma_b_option
+from ._guards import feature_covariance_cost, guard, yes_option
+from ._options import COUNT, build_model, echo_records, sigma_b_option
+from ._output import check_out_path, check_plot_path, out_option, write_table
 
 MODEL_COLUMNS = (
     "activation",
@@ -40,7 +42,7 @@ def _plot(path: str, curves: dict[str, object], M: int, title: str) -> None:
 
 
 @click.command(name="spectrum --model")
-@click.option("--M", "M", type=int, default=100, show_default=True, help="Latent dimension M.")
+@click.option("--M", "M", type=COUNT, default=100, show_default=True, help="Latent dimension M.")
 @click.option(
     "--alpha",
     type=float,
@@ -67,7 +69,7 @@ def _plot(path: str, curves: dict[str, object], M: int, title: str) -> None:
 @click.option(
     "--N",
     "N",
-    type=int,
+    type=COUNT,
     default=1000,
     show_default=True,
     help="Number of random features (size of the N x N covariance).",
@@ -100,24 +102,30 @@ def _plot(path: str, curves: dict[str, object], M: int, title: str) -> None:
     help="Write a log-log plot (default file spectrum.png).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records (with the eigenvalues).")
+@out_option
+@yes_option
 def model_spectrum(
     M, alpha, lambda_plus, sigma_u, N, activation, sigma_b, seed, uncentered, kernel_limit, plot,
-    as_json,
+    as_json, out_path, yes,
 ) -> None:  # fmt: skip
     """Population feature spectrum of the model's random features for one draw of U.
 
     Linear features cut the latent power law at index M (rank M); nonlinear ones (relu, ...)
     extend it beyond M. The fitted log-log slopes inside [5, M/2] and over the extension
-    [M, min(10M, N/2)] are reported (spec §6.8: the extension slope is not -(1+alpha)).
+    [M, min(10M, N/2)] are reported (docs/theory.md §11: the extension slope is not
+    -(1+alpha)).
     """
     from ..spectra.model_spectra import feature_spectrum, kernel_spectrum
 
+    plot, out_path = check_plot_path(plot), check_out_path(out_path)
     model = build_model(M, alpha, 0.0, 1.0, sigma_u, lambda_plus)
     names = [a.strip() for a in activation.split(",") if a.strip()]
     if not names:
         raise ConfigError(
-            f"The 'activation' parameter must be a non-empty list. Got {activation!r} instead."
+            f"The '--activation' option must be a non-empty list. Got {activation!r} instead."
         )
+    seconds, nbytes = feature_covariance_cost(model.M, N, len(names) * (2 if kernel_limit else 1))
+    guard(f"The feature spectrum at N = {N}, M = {model.M}", seconds, nbytes, "--N or --M", yes)
     records, curves = [], {}
     for name in names:
         if kernel_limit:
@@ -137,6 +145,8 @@ def model_spectrum(
             if as_json:
                 rec["eigenvalues"] = res.eigenvalues.tolist()
         records.append(rec)
+    if out_path is not None:
+        write_table(records, out_path)
     if as_json:
         click.echo(json.dumps(records, indent=1))
     else:
@@ -154,6 +164,15 @@ _USAGE = """Usage: scalinglab spectrum (--model | --dataset NAME|PATH) [OPTIONS]
     scalinglab spectrum --model --help
     scalinglab spectrum --dataset NAME|PATH --help
 """
+
+
+def branch(args: list[str]) -> click.Command:
+    """The command that parses ``args``: the --model or the --dataset branch (for messages)."""
+    if "--model" in args:
+        return model_spectrum
+    from ..realdata.cli import _spectrum_command
+
+    return _spectrum_command
 
 
 @click.command(

@@ -13,7 +13,7 @@ from .compare import ComparisonResult, ExtrapolationResult, compare_forms, extra
 from .fit import FitResult, fit_scaling_law
 from .forms import FORMS, CustomForm, Param, ScalingForm, get_form, register_form
 from .frontier import FrontierResult, compute_optimal_frontier
-from .io import FitData, load_table
+from .io import FitData, load_table, read_frame
 from .plotting import plot_fit
 
 __all__ = [
@@ -33,5 +33,6 @@ __all__ = [
     "get_form",
     "load_table",
     "plot_fit",
+    "read_frame",
     "register_form",
 ]

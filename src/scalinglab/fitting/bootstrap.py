@@ -48,8 +48,12 @@ def bootstrap_fits(
     seed: int,
     maxiter: int,
     n_params: int,
+    progress=None,
 ) -> tuple[np.ndarray, float]:
-    """Internal θ of ``n_bootstrap`` refits (rows) and the fraction that converged."""
+    """Internal θ of ``n_bootstrap`` refits (rows) and the fraction that converged.
+
+    ``progress(done, total)``, when given, is called after each refit.
+    """
     rng = np.random.default_rng(seed)
     n = data.n_points
     draws = np.empty((n_bootstrap, theta.size))
@@ -67,4 +71,6 @@ def bootstrap_fits(
         res = lbfgs(replicate, theta, bounds, maxiter)
         draws[b] = res.x
         converged += bool(res.success)
+        if progress is not None:
+            progress(b + 1, n_bootstrap)
     return draws, converged / n_bootstrap

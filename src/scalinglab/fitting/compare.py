@@ -5,7 +5,8 @@
 * :func:`compare_forms`: fit several forms to the same points and tabulate the objective, the
   AIC/BIC-style scores of :class:`.fit.FitResult` (Gaussian log-residuals) and a held-out error:
   the extrapolation error above a threshold when one is given, else the mean absolute relative
-  error of a K-fold cross-validation (folds drawn from ``default_rng(seed)``).
+  error of a K-fold cross-validation (folds drawn from ``default_rng(seed)``; each fold's refit
+  is one local search started at the full-data fit, the extrapolation fit a full search).
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class ExtrapolationResult:
     def max_abs_rel_error(self) -> float:
         return float(np.max(np.abs(self.rel_error)))
 
+    def to_frame(self):
+        """The held-out points: ``N``, ``T``, ``loss``, ``predicted`` and ``rel_error``."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict()["points"])
+
     def to_dict(self) -> dict[str, Any]:
         points = self.heldout.records()
         for rec, pred, err in zip(points, self.predicted, self.rel_error):
@@ -74,6 +81,12 @@ class ComparisonResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"best": self.best, "records": self.records}
+
+    def to_frame(self):
+        """The records (one row per form) as a :class:`pandas.DataFrame`."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records)
 
 
 def parse_threshold(above) -> dict[str, float]:
@@ -126,12 +139,23 @@ def extrapolation_check(
     held = np.zeros(data.n_points, dtype=bool)
     for name, value in threshold.items():
         held |= getattr(data, name) > value
+    above_text = ",".join(f"{k}={v:g}" for k, v in threshold.items())
+    ranges = "; ".join(
+        f"{k} from {np.min(getattr(data, k)):g} to {np.max(getattr(data, k)):g}" for k in threshold
+    )
     if not held.any():
         raise ConfigError(
-            f"The 'holdout_above' parameter must leave some points above it. Got {threshold} "
-            "instead (no point is above)."
+            f"The 'holdout_above' parameter must leave some points above it. Got {above_text} "
+            f"instead, above every point ({ranges})."
         )
-    fit = fit_scaling_law(data.select(~held), form, **fit_kwargs)
+    try:
+        fit = fit_scaling_law(data.select(~held), form, **fit_kwargs)
+    except ConfigError as err:
+        raise ConfigError(
+            f"The 'holdout_above' parameter must leave enough points to fit below it. Got "
+            f"{above_text} instead, which leaves {int((~held).sum())} of {data.n_points} points "
+            f"({ranges}): {err}"
+        ) from None
     heldout = data.select(held)
     predicted = fit.predict(heldout.N, heldout.T)
     return ExtrapolationResult(fit, threshold, heldout, predicted, predicted / heldout.loss - 1)
@@ -152,17 +176,22 @@ def compare_forms(
     n_folds = check_int("n_folds", n_folds, low=2, high=data.n_points)
     forms = [get_form(f, fit_kwargs.get("variable")) for f in forms]
     fit_kwargs = {k: v for k, v in fit_kwargs.items() if k != "variable"}
+    progress = fit_kwargs.pop("progress", None)
+    # Held-out errors need point estimates only: no bootstrap in those refits.
+    point_kwargs = {**fit_kwargs, "n_bootstrap": 0}
     folds = np.random.default_rng(seed).permutation(data.n_points) % n_folds
     records, fits = [], {}
     for form in forms:
-        fit = fit_scaling_law(data, form, seed=seed, **fit_kwargs)
+        fit = fit_scaling_law(data, form, seed=seed, progress=progress, **fit_kwargs)
         if holdout_above is not None:
-            check = extrapolation_check(data, form, above=holdout_above, seed=seed, **fit_kwargs)
+            check = extrapolation_check(data, form, above=holdout_above, seed=seed,
+                                        **point_kwargs)  # fmt: skip
             heldout, kind = check.mean_abs_rel_error, "extrapolation"
         else:
             errors = []
             for k in range(n_folds):
-                part = fit_scaling_law(data.select(folds != k), form, seed=seed, **fit_kwargs)
+                part = fit_scaling_law(data.select(folds != k), form, seed=seed,
+                                       start=fit.params, **point_kwargs)  # fmt: skip
                 test = data.select(folds == k)
                 errors.append(np.abs(part.predict(test.N, test.T) / test.loss - 1))
             heldout, kind = float(np.mean(np.concatenate(errors))), f"{n_folds}-fold"

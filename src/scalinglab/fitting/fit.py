@@ -32,6 +32,11 @@ from .objective import HuberObjective, lbfgs, log_weights
 __all__ = ["FitResult", "fit_scaling_law"]
 
 METHODS = ("lbfgs", "varpro")
+MAX_BOOTSTRAP = 10_000
+"""Most bootstrap refits (a few hundred give the 95% percentile interval to ~1%)."""
+NEGLIGIBLE = 1e-4
+"""A positive parameter below this fraction of the smallest loss is at its bound 0: an offset or
+prefactor that small moves no prediction by more than 0.01%, whatever its fitted value."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +65,12 @@ class FitResult:
         (a Gaussian model of the log-residuals; for comparing forms on the same data).
     bootstrap_params : ndarray or None
         (n_bootstrap, p) refitted parameters.
+    at_bound : dict
+        ``name -> "lower"/"upper"`` for the parameters that sit at a bound of their range (a
+        positive parameter fitted to ~0 is at its lower bound 0): the data do not determine
+        them. Their ``stderr`` is NaN and their interval one-sided, ``(bound, upper percentile)``
+        with a bootstrap and ``(bound, NaN)`` without one; the others' intervals treat them as
+        fixed.
     """
 
     form: ScalingForm
@@ -81,6 +92,7 @@ class FitResult:
     bootstrap_converged: float | None = None
     bootstrap_params: np.ndarray | None = field(default=None, repr=False)
     seed: int = 0
+    at_bound: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_params(self) -> int:
@@ -97,6 +109,18 @@ class FitResult:
         N = np.nan if N is None else N
         T = np.nan if T is None else T
         return self.form.predict(self.params, N, T)
+
+    def to_frame(self):
+        """One row per parameter: ``param``, ``value``, ``stderr``, ``low``, ``high``,
+        ``at_bound`` (empty, ``lower`` or ``upper``)."""
+        import pandas as pd
+
+        return pd.DataFrame([
+            {"form": self.form.name, "param": name, "value": value,
+             "stderr": self.stderr[name], "low": self.ci[name][0], "high": self.ci[name][1],
+             "at_bound": self.at_bound.get(name, "")}
+            for name, value in self.params.items()
+        ])  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable summary (non-finite floats become None)."""
@@ -121,12 +145,20 @@ class FitResult:
             "n_bootstrap": self.n_bootstrap,
             "bootstrap_converged": self.bootstrap_converged,
             "seed": self.seed,
+            "at_bound": dict(self.at_bound),
         }
 
     def __str__(self) -> str:
         lines = [f"{self.form.name}: {self.form.doc}  ({self.n_points} points, {self.method})"]
         for name, value in self.params.items():
             lo, hi = self.ci[name]
+            if name in self.at_bound:
+                upper = "" if not math.isfinite(hi) else f", one-sided [{lo:.6g}, {hi:.6g}]"
+                lines.append(
+                    f"  {name:>8} = {value:.6g}  at its {self.at_bound[name]} bound: "
+                    f"not determined by the data{upper}"
+                )
+                continue
             lines.append(
                 f"  {name:>8} = {value:.6g} ± {self.stderr[name]:.3g}  [{lo:.6g}, {hi:.6g}]"
             )
@@ -187,6 +219,8 @@ def fit_scaling_law(
     seed: int = 0,
     maxiter: int = 1000,
     columns: dict[str, str | None] | None = None,
+    progress=None,
+    start: dict[str, float] | None = None,
 ) -> FitResult:
     """Fit a scaling law ``L(N, T)`` by Huber regression on log-residuals.
 
@@ -214,13 +248,19 @@ def fit_scaling_law(
         On Chinchilla-like data the screened and full searches end at the same optimum
         (benchmarks/bench_fit.py) at a fraction of the cost.
     n_bootstrap : int
-        Bootstrap refits for the intervals and covariance (0: asymptotic only).
+        Bootstrap refits for the intervals and covariance (0: asymptotic only; at most
+        :data:`MAX_BOOTSTRAP`).
     ci_level : float
         Coverage of the intervals in ``ci``.
     seed : int
         Seed of the bootstrap draws.
     maxiter : int
         L-BFGS-B iteration limit per start.
+    progress : callable, optional
+        ``progress(done, total)`` after each bootstrap refit.
+    start : dict, optional
+        Parameter values to start a single L-BFGS-B run from, instead of the start grid (the
+        cross-validation refits of :func:`.compare.compare_forms` start at the full-data fit).
 
     Returns
     -------
@@ -241,7 +281,7 @@ def fit_scaling_law(
     if screen_iter is not None:
         screen_iter = check_int("screen_iter", screen_iter, low=1)
     n_refine = check_int("n_refine", n_refine, low=1)
-    n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=0)
+    n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=0, high=MAX_BOOTSTRAP)
     ci_level = check_float("ci_level", ci_level, 0.0, 1.0, low_open=True, high_open=True)
     seed = check_int("seed", seed, low=0)
     maxiter = check_int("maxiter", maxiter, low=1)
@@ -249,16 +289,40 @@ def fit_scaling_law(
     # Thousands of tiny L-BFGS-B steps: a threaded BLAS only adds synchronisation cost.
     with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
         return _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refine,
-                    n_bootstrap, ci_level, seed, maxiter)  # fmt: skip
+                    n_bootstrap, ci_level, seed, maxiter, progress, start)  # fmt: skip
+
+
+def _at_bound(form: ScalingForm, theta: np.ndarray, bounds, loss: np.ndarray) -> dict[str, str]:
+    """Parameters at a bound of their range (see :attr:`FitResult.at_bound`).
+
+    At an L-BFGS-B box bound to 1e-6 (relative), or a positive (log) parameter without a lower
+    bound driven below ``NEGLIGIBLE`` times the smallest loss: an offset like ``E`` fitted to
+    1e-16 is 0 for the data.
+    """
+    out = {}
+    floor = math.log(NEGLIGIBLE * float(np.min(loss)))
+    for i, param in enumerate(form.params):
+        low, high = bounds[i]
+        tol = 1e-6 * (1.0 + abs(theta[i]))
+        if low is not None and theta[i] <= low + tol:
+            out[param.name] = "lower"
+        elif high is not None and theta[i] >= high - tol:
+            out[param.name] = "upper"
+        elif param.log and low is None and theta[i] < floor:
+            out[param.name] = "lower"
+    return out
 
 
 def _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refine, n_bootstrap,
-         ci_level, seed, maxiter) -> FitResult:  # fmt: skip
+         ci_level, seed, maxiter, progress=None, start=None) -> FitResult:  # fmt: skip
     weights = log_weights(data.loss, data.loss_sem if weighted else None)
     objective = HuberObjective(form, N, T, data.loss, weights, delta)
     bounds = form.internal_bounds(N, T)
 
-    if method == "lbfgs":
+    if start is not None:
+        best = lbfgs(objective, form.to_internal(start), bounds, maxiter)
+        note = "one L-BFGS-B run from the given start"
+    elif method == "lbfgs":
         starts = form.starts(N, T, data.loss, n_grid)
         if screen_iter is not None and len(starts) > n_refine:
             steps = min(screen_iter, maxiter)
@@ -293,7 +357,14 @@ def _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refin
     params = form.to_natural(theta)
     names = form.param_names
     log_mask = form.log_mask
-    cov_theta = objective.covariance(theta)
+    at_bound = _at_bound(form, theta, bounds, data.loss)
+    pinned = np.array([name in at_bound for name in names])
+    edge = {  # the bound each pinned parameter sits at, in natural units
+        p.name: (p.low or 0.0) if at_bound[p.name] == "lower" else p.high
+        for p in form.params
+        if p.name in at_bound
+    }
+    cov_theta = objective.covariance(theta, free=~pinned)
     jac = np.where(log_mask, np.exp(theta), 1.0)
     covariance = cov_theta * np.outer(jac, jac)
     se_theta = np.sqrt(np.clip(np.diag(cov_theta), 0.0, None))
@@ -301,22 +372,34 @@ def _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refin
     lo_theta, hi_theta = theta - z * se_theta, theta + z * se_theta
     lo = np.where(log_mask, np.exp(lo_theta), lo_theta)
     hi = np.where(log_mask, np.exp(hi_theta), hi_theta)
+    for i, param in enumerate(form.params):  # a Wald interval stays inside the range
+        lo[i] = lo[i] if param.low is None else max(lo[i], param.low)
+        hi[i] = hi[i] if param.high is None else min(hi[i], param.high)
     ci = {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(names)}
     stderr = {name: float(math.sqrt(max(covariance[i, i], 0.0))) for i, name in enumerate(names)}
+    for name in at_bound:  # no two-sided interval for a parameter the data do not determine
+        ci[name], stderr[name] = (min(edge[name], params[name]), math.nan), math.nan
     extra: dict[str, Any] = {}
 
     if n_bootstrap:
         from .bootstrap import bootstrap_fits
 
         draws, frac = bootstrap_fits(
-            objective, data, theta, bounds, n_bootstrap, seed, maxiter, n_params=p
-        )
+            objective, data, theta, bounds, n_bootstrap, seed, maxiter, n_params=p,
+            progress=progress,
+        )  # fmt: skip
         samples = np.where(log_mask, np.exp(draws), draws)
         tail = 50 * (1 - ci_level)
         lo_b, hi_b = np.percentile(samples, [tail, 100 - tail], axis=0)
+        one_sided = np.percentile(samples, [100 * (1 - ci_level), 100 * ci_level], axis=0)
         ci = {name: (float(lo_b[i]), float(hi_b[i])) for i, name in enumerate(names)}
         covariance = np.atleast_2d(np.cov(samples, rowvar=False))
         stderr = {name: float(math.sqrt(covariance[i, i])) for i, name in enumerate(names)}
+        for i, name in enumerate(names):
+            if at_bound.get(name) == "lower":
+                ci[name], stderr[name] = (edge[name], float(one_sided[1, i])), math.nan
+            elif at_bound.get(name) == "upper":
+                ci[name], stderr[name] = (float(one_sided[0, i]), edge[name]), math.nan
         extra = {
             "ci_method": "bootstrap-percentile",
             "n_bootstrap": n_bootstrap,
@@ -340,5 +423,6 @@ def _fit(form, data, N, T, method, delta, weighted, n_grid, screen_iter, n_refin
         bic=bic,
         ci_level=ci_level,
         seed=seed,
+        at_bound=at_bound,
         **extra,
     )

@@ -1,8 +1,8 @@
 """The compute-optimal frontier of a fitted law: minimise L(N, T) at fixed cost.
 
 For each budget C, ``(N*, T*) = argmin L(N, T)`` subject to ``cost(N, T) = C`` (default
-``cost = N·T``, spec §6.6). The minimisation is over ``log N``: a grid of ``n_grid`` points then
-bounded Brent around the best one, with T solved from the cost (``T = C/N`` for the default;
+``cost = N·T``, docs/theory.md §9). The minimisation is over ``log N``: a grid of ``n_grid`` points
+then bounded Brent around the best one, with T solved from the cost (``T = C/N`` for the default;
 a root in ``log T`` for a user cost increasing in T). The exponents are least-squares slopes of
 ``log N*``, ``log T*`` and ``log L*`` against ``log C``. Checks: for Chinchilla,
 ``N* = (aA/(bB))^(1/(a+b)) C^(b/(a+b))``; for ``mrs``, ``N* = T* = √C`` (equiparameterization).
@@ -37,6 +37,12 @@ class FrontierResult:
     exponent_N: float
     exponent_T: float
     exponent_loss: float
+
+    def to_frame(self):
+        """One row per budget: ``C``, ``N``, ``T``, ``loss`` (the frontier's points)."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
 
     def to_dict(self) -> dict[str, Any]:
         def num(x):

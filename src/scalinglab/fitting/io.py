@@ -1,24 +1,47 @@
-"""Reading a table of results (DataFrame, CSV or Parquet) into the points a fit uses.
+"""Reading a table of results (DataFrame, CSV, Parquet, JSON or stdin) into the points of a fit.
 
-A table has one row per measured loss: columns ``N``, ``T``, ``loss`` and optionally ``loss_sem``
-(its standard error) or ``seed``. With a ``seed`` column, the rows of one (N, T) are per-seed
+A table has one row per measured loss in the results schema (README, "Results tables"): columns
+``N``, ``T``, ``loss`` and optionally ``loss_sem`` (its standard error) or a per-seed index
+``seed_index`` (or a varying ``seed``). With per-seed rows, the rows of one (N, T) are per-seed
 losses: the point's loss is their mean, its standard error their standard deviation / √k (when
 every point has k ≥ 2 seeds), and the per-seed values are kept for the seed bootstrap
-(:mod:`.bootstrap`). Column names are configurable. Missing values, non-positive losses or sizes
-and missing columns raise a :class:`ConfigError`: nothing is dropped silently.
+(:mod:`.bootstrap`). Column names are configurable.
+
+A fit describes one setting of the model: rows are selected with ``where`` (``ridge=0,noise=0``)
+and every other input column (:func:`varying_inputs`: ``ridge``, ``noise``, ``M``, ...) must be
+constant, else a :class:`ConfigError` names the varying columns. Missing values, non-positive
+losses or sizes and missing columns raise a :class:`ConfigError`: nothing is dropped silently.
 """
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..exceptions import ConfigError
 
-__all__ = ["FitData", "load_table"]
+__all__ = [
+    "FitData",
+    "apply_where",
+    "load_table",
+    "parse_where",
+    "read_frame",
+    "varying_inputs",
+]
+
+OUTPUT_COLUMNS = frozenset({
+    "loss", "loss_sem", "train_loss", "train_loss_sem", "seeds", "seed", "seed_index",
+    "seed_entropy", "instance_loss", "instance_loss_sem", "bias", "variance", "regime",
+    "converged", "reason", "ridge_opt", "loss_opt", "delta", "kappa", "d1", "iterations",
+    "residual", "warning", "seconds", "predicted", "measured", "measured_sem", "relative_error",
+    "draws", "method", "backend", "device", "dtype", "scalinglab_version", "bank",
+})  # fmt: skip
+"""Columns that are results or bookkeeping, not inputs that define a setting of the model."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,38 +144,66 @@ def load_table(
     T: str | None = "T",
     loss: str = "loss",
     loss_sem: str | None = "loss_sem",
-    seed: str | None = "seed",
+    seed: str | None = None,
+    where: str | Mapping | None = None,
+    constant: bool = True,
 ) -> FitData:
-    """Read the points of a fit from a DataFrame, a mapping of columns, or a CSV/Parquet path.
+    """Read the points of a fit from a table.
 
     Parameters
     ----------
     source : pandas.DataFrame, mapping, str or path
-        The table; a path ending in ``.parquet``/``.pq`` is read as Parquet, anything else as CSV.
-    N, T, loss, loss_sem, seed : str or None
+        The table (:func:`read_frame`): a DataFrame, a mapping of columns, a ``.csv``,
+        ``.parquet``/``.pq`` or ``.json`` (a list of records) file, or ``"-"`` for stdin.
+    N, T, loss, loss_sem : str or None
         Column names. ``N`` or ``T`` may be ``None`` (or absent) for single-variable data;
-        ``loss_sem`` and ``seed`` are used when present.
+        ``loss_sem`` is used when present.
+    seed : str, optional
+        Column of per-seed rows; default ``seed_index``, or ``seed`` when it varies.
+    where : str or mapping, optional
+        Keep only the rows matching ``"ridge=0,noise=0"`` (:func:`apply_where`).
+    constant : bool
+        Refuse a table whose other input columns vary (:func:`varying_inputs`).
 
     Returns
     -------
     FitData
     """
-    import pandas as pd
-
-    frame = _read(source, pd)
+    frame = read_frame(source)
+    if where is not None:
+        frame = apply_where(frame, where)
     if loss not in frame.columns:
+        hint = ""
+        if f"{loss}_mean" in frame.columns:
+            hint = f" (an older table: pass --loss-column {loss}_mean)"
         raise ConfigError(
             f"The 'loss' column ({loss!r}) must be in the table. Got columns "
-            f"{list(frame.columns)} instead."
+            f"{', '.join(map(str, frame.columns))} instead{hint}."
         )
+    if seed is None:
+        seed = "seed_index" if "seed_index" in frame.columns else "seed"
+        if seed == "seed" and (seed not in frame.columns or frame[seed].nunique() < 2):
+            seed = None
+    if constant:
+        varying = varying_inputs(frame, exclude=(N, T, loss, loss_sem, seed))
+        if varying:
+            raise ConfigError(
+                "The table must describe one setting of the model, but these input columns vary: "
+                + ", ".join(f"{c} ({_values(frame[c])})" for c in varying)
+                + ". Select one with --where (e.g. --where "
+                + ",".join(f"{c}={plain(frame[c].iloc[0])}" for c in varying)
+                + ") or fit each with --by "
+                + ",".join(varying)
+                + "."
+            )
     sizes = {
         role: _column(frame, col, role) if col is not None and col in frame.columns else None
         for role, col in (("N", N), ("T", T))
     }
     if sizes["N"] is None and sizes["T"] is None:
         raise ConfigError(
-            f"The 'N' or 'T' column must be in the table. Got columns {list(frame.columns)} "
-            "instead."
+            f"The 'N' or 'T' column must be in the table. Got columns "
+            f"{', '.join(map(str, frame.columns))} instead."
         )
     L = _column(frame, loss, "loss")
     if seed is not None and seed in frame.columns:
@@ -161,11 +212,95 @@ def load_table(
     return FitData.from_arrays(sizes["N"], sizes["T"], L, sem)
 
 
+def plain(value) -> str:
+    """A cell as the user would type it: ``0.001``, ``1e+06``, ``relu``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _values(column) -> str:
+    distinct = list(dict.fromkeys(column.tolist()))
+    shown = ", ".join(plain(v) for v in distinct[:4])
+    return shown + (f", ... {len(distinct)} values" if len(distinct) > 4 else "")
+
+
+def varying_inputs(frame, exclude: Sequence[str | None] = ()) -> list[str]:
+    """Input columns (not results, not ``exclude``) that take more than one value."""
+    skip = set(OUTPUT_COLUMNS) | {c for c in exclude if c}
+    return [str(c) for c in frame.columns if c not in skip and frame[c].nunique(dropna=False) > 1]
+
+
+def parse_where(where: str | Mapping, flag: str = "--where") -> dict[str, str]:
+    """``"ridge=0,noise=0"`` (or a mapping) → ``{"ridge": "0", "noise": "0"}``."""
+    if isinstance(where, Mapping):
+        return {str(k): str(v) for k, v in where.items()}
+    out = {}
+    for item in filter(None, (s.strip() for s in str(where).split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ConfigError(
+                f"The '{flag}' option must look like 'ridge=0,noise=0'. Got {where!r} instead."
+            )
+        out[name.strip()] = value.strip()
+    if not out:
+        raise ConfigError(
+            f"The '{flag}' option must look like 'ridge=0,noise=0'. Got {where!r} instead."
+        )
+    return out
+
+
+def apply_where(frame, where: str | Mapping, flag: str = "--where"):
+    """The rows of ``frame`` whose columns equal the given values (numbers to 1e-9 relative)."""
+    import pandas as pd
+
+    conditions = parse_where(where, flag)
+    keep = np.ones(len(frame), dtype=bool)
+    for name, text in conditions.items():
+        if name not in frame.columns:
+            raise ConfigError(
+                f"The '{flag}' option must name columns of the table. Got {name!r} instead "
+                f"(columns: {', '.join(map(str, frame.columns))})."
+            )
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column):
+            try:
+                target = float(text)
+            except ValueError:
+                raise ConfigError(
+                    f"The '{flag}' option must give a number for the numeric column {name!r}. "
+                    f"Got {text!r} instead."
+                ) from None
+            keep &= np.isclose(column.to_numpy(dtype=np.float64), target, rtol=1e-9, atol=0.0)
+        else:
+            keep &= (column.astype(str) == text).to_numpy()
+    if not keep.any():
+        raise ConfigError(
+            f"The '{flag}' option must match some rows. Got "
+            + ",".join(f"{k}={v}" for k, v in conditions.items())
+            + " instead, which matches none (values present: "
+            + "; ".join(f"{n} in {{{_values(frame[n])}}}" for n in conditions)
+            + ")."
+        )
+    return frame.loc[keep].reset_index(drop=True)
+
+
+def read_frame(source):
+    """A :class:`pandas.DataFrame` from a DataFrame, a mapping, a file path or ``"-"`` (stdin).
+
+    Files are read by extension: ``.parquet``/``.pq`` as Parquet, ``.json`` as a list of records,
+    anything else as CSV. Standard input holds JSON (it starts with ``[``) or CSV.
+    """
+    import pandas as pd
+
+    return _read(source, pd)
+
+
 def _read(source, pd):
     if isinstance(source, pd.DataFrame):
         return source
     if isinstance(source, Mapping):
         return pd.DataFrame(dict(source))
+    if isinstance(source, str) and source == "-":
+        return _parse_text(sys.stdin.read(), "standard input", pd)
     if isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         if not os.path.isfile(path):
@@ -175,16 +310,56 @@ def _read(source, pd):
         try:
             if path.lower().endswith((".parquet", ".pq")):
                 return pd.read_parquet(path)
+            if path.lower().endswith(".json"):
+                with open(path) as handle:
+                    return _parse_text(handle.read(), repr(path), pd)
             return pd.read_csv(path)
-        except (ValueError, OSError) as err:
+        except (ValueError, OSError, UnicodeDecodeError) as err:
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise ConfigError(
-                f"The 'file' parameter must be a readable CSV or Parquet table. Got {path!r} "
-                f"instead ({err})."
+                f"The 'file' parameter must be a readable CSV, Parquet or JSON table. Got "
+                f"{path!r} instead ({first})."
             ) from None
     raise ConfigError(
         "The 'data' parameter must be a DataFrame, a mapping of columns or a CSV/Parquet path. "
         f"Got {type(source).__name__} instead."
     )
+
+
+def _parse_text(text: str, where: str, pd):
+    """A JSON list of records or a CSV text as a DataFrame (``"inf"`` strings become floats)."""
+    import json
+
+    stripped = text.lstrip()
+    if not stripped:
+        raise ConfigError(f"The 'file' parameter must hold a table. Got an empty {where} instead.")
+    if stripped[0] in "[{":
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as err:
+            raise ConfigError(
+                f"The 'file' parameter must hold valid JSON. Got invalid JSON in {where} "
+                f"instead ({err.msg} at line {err.lineno})."
+            ) from None
+        if isinstance(records, dict):
+            records = records.get("records", [records])
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise ConfigError(
+                f"The 'file' parameter must hold a JSON list of records. Got another JSON value "
+                f"in {where} instead."
+            )
+        frame = pd.DataFrame(records)
+        for col in frame.columns:  # the CLI writes infinities as "inf" strings
+            if frame[col].map(lambda v: v in ("inf", "-inf") or isinstance(v, int | float)).all():
+                frame[col] = pd.to_numeric(frame[col].replace({"inf": np.inf, "-inf": -np.inf}))
+        return frame
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except ValueError as err:
+        raise ConfigError(
+            f"The 'file' parameter must hold a CSV or JSON table. Got unreadable text in {where} "
+            f"instead ({str(err).splitlines()[0]})."
+        ) from None
 
 
 def _column(frame, col: str, role: str) -> np.ndarray:

@@ -76,7 +76,7 @@ class HuberObjective:
             return math.inf, np.zeros_like(theta)
         return f, g
 
-    def covariance(self, theta: np.ndarray) -> np.ndarray:
+    def covariance(self, theta: np.ndarray, free: np.ndarray | None = None) -> np.ndarray:
         """Asymptotic covariance of θ̂ for the Huber M-estimator (Huber 1981, §7.6).
 
         ``Cov = K (E ψ(r)²/m²) (JᵀWJ)⁻¹`` with ``K = n/(n − p)``, ``E ψ²`` the weighted mean of
@@ -87,9 +87,13 @@ class HuberObjective:
         covariance ``(π/2) σ² (JᵀWJ)⁻¹``. The pooled ``E ψ²`` (rather than a sandwich) keeps
         high-leverage points, whose residuals the fit shrinks, from hiding their own variance.
         An approximation for large n: the bootstrap (:mod:`.bootstrap`) is the reference.
+        ``free`` (a boolean mask) holds the other parameters fixed (those at a bound): their
+        rows and columns are zero, and they do not inflate the others' variance.
         """
         logp, J = self.form.log_predict(theta, self.N, self.T, jac=True)
         r = logp - self.log_loss
+        free = np.ones(theta.size, dtype=bool) if free is None else np.asarray(free, dtype=bool)
+        J = J[:, free]
         n, p = J.shape
         w = self.weights
         psi = np.clip(r, -self.delta, self.delta)
@@ -101,7 +105,9 @@ class HuberObjective:
         m = float(w @ inside) / float(w.sum())
         psi2 = float(w @ psi**2) / float(w.sum())
         factor = n / max(n - p, 1) * psi2 / m**2
-        return factor * np.linalg.pinv((J.T * w) @ J)
+        out = np.zeros((theta.size, theta.size))
+        out[np.ix_(free, free)] = factor * np.linalg.pinv((J.T * w) @ J)
+        return out
 
 
 def lbfgs(objective: HuberObjective, theta0: np.ndarray, bounds, maxiter: int) -> OptimizeResult:

@@ -15,6 +15,8 @@ from typing import Any
 import click
 
 from .._validation import parse_list
+from ..cli._guards import guard_features, yes_option
+from ..cli._output import check_out_path, check_plot_path, out_option, write_table
 from ..exceptions import ConfigError
 
 __all__ = ["cli_spectrum", "dataset_options", "load_from_options", "print_json"]
@@ -46,10 +48,17 @@ def dataset_options(func: Callable) -> Callable:
 def load_from_options(dataset: str, split: str, n_samples: int | None, patch_size: int,
                       n_patches: int, seed: int) -> Any:  # fmt: skip
     """The :class:`~scalinglab.realdata.loaders.Dataset` named by the common options."""
+    import warnings
+
     from .loaders import load_dataset
 
-    return load_dataset(dataset, split=split, n_samples=n_samples, patch_size=patch_size,
+    data = load_dataset(dataset, split=split, n_samples=n_samples, patch_size=patch_size,
                         n_patches=n_patches, seed=seed)  # fmt: skip
+    if n_samples is not None and data.X.shape[0] < n_samples:
+        size = data.X.shape[0]
+        warnings.warn(f"--n-samples {n_samples} exceeds the {size} samples of {data.name}: "
+                      f"all {size} are used.", UserWarning, stacklevel=2)  # fmt: skip
+    return data
 
 
 def _safe(value: Any) -> Any:
@@ -76,6 +85,10 @@ def _parse_range(text: str | None) -> tuple[int, int] | None:
     if len(values) != 2:
         raise ConfigError(
             f"The 'fit_range' parameter must be two ranks 'FIRST,LAST'. Got {text!r} instead."
+        )
+    if values[0] >= values[1]:
+        raise ConfigError(
+            f"The '--fit-range' option must be FIRST,LAST with FIRST < LAST. Got {text} instead."
         )
     return values[0], values[1]
 
@@ -131,9 +144,11 @@ def _parse_range(text: str | None) -> tuple[int, int] | None:
 )
 @click.option("--plot", default=None, is_flag=False, flag_value="spectrum.png",
               help="Write a log-log plot (default file spectrum.png).")  # fmt: skip
+@out_option
+@yes_option
 def _spectrum_command(
     dataset, split, n_samples, patch_size, n_patches, seed, as_json, features, N, uncentred,
-    method, n_components, fit_range, n_boot, latent, plot,
+    method, n_components, fit_range, n_boot, latent, plot, out_path, yes,
 ) -> None:  # fmt: skip
     """Covariance spectrum of a real data set with its power-law fit (exponent = 1 + alpha)."""
     from .._validation import check_choice
@@ -141,10 +156,12 @@ def _spectrum_command(
     from .powerlaw import fit_spectrum
 
     features = check_choice("features", features, ("none", "linear", "relu"))
+    plot, out_path = check_plot_path(plot), check_out_path(out_path)
     data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
     X = data.X
     if features != "none":
         N = 2 * data.dim if N is None else N
+        guard_features(X.shape[0], N, n_boot, features, yes)
         X = feature_map(standardize(X), N, features, 1.0, seed)
     result = fit_spectrum(X, centre=not uncentred, fit_range=_parse_range(fit_range),
                           n_boot=n_boot, seed=seed, method=method,
@@ -160,6 +177,8 @@ def _spectrum_command(
         record.update({"latent_M": fit.M, "latent_alpha": fit.alpha,
                        "latent_lambda_plus": fit.lambda_plus,
                        "latent_rms_log_error": fit.rms_log_error})  # fmt: skip
+    if out_path is not None:
+        write_table([record], out_path)
     if as_json:
         print_json([record])
     else:

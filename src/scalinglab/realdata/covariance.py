@@ -7,7 +7,7 @@ For a data matrix ``X`` (T x d, one sample per row) the sample covariance is
     \\hat C = \\frac{1}{T - c} X_c^\\top X_c,\\qquad X_c = X - c\\,\\mathbf 1 \\bar x^\\top,
 
 with ``c = 1`` when centred (``bar x`` the column means) and ``c = 0`` for the uncentred second
-moment. Its rank-ordered eigenvalues are the data's spectrum (spec §2: ``λ_J``).
+moment. Its rank-ordered eigenvalues are the data's spectrum (docs/theory.md §1: ``λ_J``).
 
 Paths (``method``):
 
@@ -19,9 +19,9 @@ Paths (``method``):
   randomized.
 
 Feature spectra (:func:`feature_spectrum`) are the spectra of ``φ = σ(X Uᵀ)`` with
-``U_ij ~ N(0, σ_u²/d)`` and ``σ`` linear or ReLU (spec §3): linear features have rank
+``U_ij ~ N(0, σ_u²/d)`` and ``σ`` linear or ReLU (docs/theory.md §1): linear features have rank
 ``min(N, d)`` (truncation at N), ReLU features continue the power law past the input
-dimension (spec §3.2, §9.7).
+dimension (docs/theory.md §11).
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def feature_map(
     sigma_u: float = 1.0,
     seed: int | np.random.SeedSequence = 0,
 ) -> np.ndarray:
-    """Random features ``σ(X Uᵀ)`` with ``U_ij ~ N(0, σ_u²/d)`` (spec §3.1, §3.2).
+    """Random features ``σ(X Uᵀ)`` with ``U_ij ~ N(0, σ_u²/d)`` (docs/theory.md §1, §11).
 
     ``U`` is drawn row by row from ``SeedSequence(seed)`` (or the given sequence), so the first
     N' features of a draw with N > N' are the N' features of the smaller draw (nested banks).
@@ -179,7 +179,7 @@ def feature_spectrum(
     method: str = "auto",
     n_components: int | None = None,
 ) -> np.ndarray:
-    """Covariance spectrum of N random features of the data (spec §3).
+    """Covariance spectrum of N random features of the data (docs/theory.md §1).
 
     The input is first standardised (:func:`standardize`) unless ``standardize_input`` is
     False. Linear features have at most ``min(N, d)`` non-zero eigenvalues; ReLU features

@@ -155,6 +155,12 @@ class DimensionCurve:
     repeats: int
     points: list[DimensionResult] = field(repr=False)
 
+    def to_frame(self):
+        """The records as a :class:`pandas.DataFrame`."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records())
+
     def records(self) -> list[dict[str, Any]]:
         """One record per T (mean over repeats), with the ⟨δ⟩-slope dimension on each."""
         return [

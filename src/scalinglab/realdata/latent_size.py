@@ -1,9 +1,9 @@
 """Estimate the latent size M and exponent α from a finite-T sample spectrum.
 
-The population model is the MRS spectrum ``λ_J = λ_+ J^{-(1+α)}``, J = 1..M (spec §1–§2). A
+The population model is the MRS spectrum ``λ_J = λ_+ J^{-(1+α)}``, J = 1..M (docs/theory.md §1). A
 sample covariance ``Ĉ = XᵀX/T`` of T Gaussian samples distorts it: the tail is lifted and the
 spectrum stops at rank ``min(M, T)``. Its deterministic equivalent is the Marchenko–Pastur /
-Silverstein fixed point (the same one as the ridge fixed point of spec §6.2 with N → ∞).
+Silverstein fixed point (the same one as the ridge fixed point of docs/theory.md §5 with N → ∞).
 
 **Fit (negative real axis).** For z > 0 the sample degrees of freedom concentrate:
 
@@ -12,7 +12,7 @@ Silverstein fixed point (the same one as the ridge fixed point of spec §6.2 wit
     \\mathrm{df}(z) = \\sum_k \\frac{s_k}{s_k + z} \\simeq d_1(κ) =
     \\sum_J \\frac{λ_J}{λ_J + κ},\\qquad κ\\,\\Big(1 - \\frac{d_1(κ)}{T}\\Big) = z,
 
-(spec §6.1–§6.2 with ``γ = T z``, one physical root with ``d1 < T``). ``df`` is the counting
+(docs/theory.md §5 with ``γ = T z``, one physical root with ``d1 < T``). ``df`` is the counting
 function of the sample eigenvalues ``s_k`` smoothed by the kernel ``s/(s+z)``, so matching it at
 log-spaced z is a quantile fit of the rank-ordered spectrum that needs no density. The
 parameters ``(log λ_+, α, log M)`` minimise ``Σ_z [log df_pred(z) − log df_obs(z)]²``

@@ -1,7 +1,7 @@
 """Power-law fits of rank-ordered spectra, their fitting range, cut-off and bootstrap errors.
 
-Model (spec §1–§2): the rank-ordered eigenvalues follow ``λ_k ≈ A k^{-(1+α)}`` over a range of
-ranks; the fitted *exponent* is ``1 + α``.
+Model (docs/theory.md §1): the rank-ordered eigenvalues follow ``λ_k ≈ A k^{-(1+α)}`` over a range
+of ranks; the fitted *exponent* is ``1 + α``.
 
 **Fit.** Weighted least squares of ``log λ_k`` on ``log k`` over ranks ``a..b`` with weights
 ``1/k``, i.e. equal weight per unit of ``log k`` (unweighted least squares would let the many

@@ -1,6 +1,6 @@
 """Predict the learning curves of random-feature ridge regression on a real data set.
 
-**Prediction** (spec §3.2 item 3, kernel-spectrum reduction, with §6.2). A random-feature model
+**Prediction** (docs/theory.md §11, kernel-spectrum reduction, with §5). A random-feature model
 ``φ_i(x) = σ(u_i·x)``, ``u_i ~ N(0, σ_u²/d · I)``, is treated as a *linear* random-feature model
 whose latent spectrum is the spectrum ``ξ_k`` of its infinite-width kernel
 ``k(x, x') = E_u[σ(u·x) σ(u·x')]`` under the data distribution, with target powers
@@ -8,7 +8,7 @@ whose latent spectrum is the spectrum ``ξ_k`` of its infinite-width kernel
 represented by a pool of n points (the whole data set, or a random subset of ``n_pool``): the
 kernel operator's eigenpairs are those of the n x n matrix ``K_ij = k(x_i, x_j)/n``
 (eigenvalues ``ξ_k``, unit eigenvectors ``q_k``), and ``v_k = q_kᵀy/√n``. The kernel is exact
-(no finite bank): the arc-cosine kernel for ReLU (spec §3.2),
+(no finite bank): the arc-cosine kernel for ReLU (docs/theory.md §11),
 
 .. math::
 
@@ -17,8 +17,8 @@ kernel operator's eigenpairs are those of the n x n matrix ``K_ij = k(x_i, x_j)/
 
 and ``σ_u² x·x'/d`` for linear features. Target power outside the kernel's range,
 ``A_⊥ = E y² − Σ_k v_k²``, is added to the label-noise variance and to the loss as ``A_⊥/2``
-(spec §3.2). The loss is the deterministic equivalent
-:func:`scalinglab.theory.equivalent.deterministic_equivalent` (spec §6.2; factor ½,
+(docs/theory.md §11). The loss is the deterministic equivalent
+:func:`scalinglab.theory.equivalent.deterministic_equivalent` (docs/theory.md §5; factor ½,
 noise-free labels).
 
 **Finite-pool correction.** The pool is the population of the theory, so the deterministic
@@ -26,14 +26,14 @@ equivalent predicts the loss ``L_pool`` averaged over *all* pool points, a fract
 which are training points. Training sets are drawn from the pool (outside the test points), so
 for a trained predictor ``L_pool = (T/n) L_train + (1 − T/n) L_held-out`` and the held-out
 prediction is ``(L_pool − (T/n) L_train)/(1 − T/n)``, with ``L_train`` the deterministic
-equivalent's training loss (spec §6.2's ``(1 − d1/T)² (L + σ²/2)``, noise-free here). Without it
-the prediction is biased low by up to ~15 % on digits at T/n = 1/3.
+equivalent's training loss (docs/theory.md §5's ``(1 − d1/T)² (L + σ²/2)``, noise-free here).
+Without it the prediction is biased low by up to ~15 % on digits at T/n = 1/3.
 
 **Measurement.** The inputs are standardised (centred, one global scale so ``mean |x|² = d``),
 a held-out test set of ``n_test`` pool points is set aside, and for each seed a fresh ``U`` and a
 fresh random training subset are drawn (nested: the (N, T) grid uses the first N features and
-the first T training points of one draw). The ridge solution ``θ = (FᵀF + γI)⁻¹Fᵀy`` (spec §4)
-is evaluated by ``½ mean (ŷ − y)²`` on the test set.
+the first T training points of one draw). The ridge solution ``θ = (FᵀF + γI)⁻¹Fᵀy``
+(docs/theory.md §2) is evaluated by ``½ mean (ŷ − y)²`` on the test set.
 
 **Exponents.** The least-squares slope of ``log L`` against ``log T`` at the largest N (and
 against ``log N`` at the largest T), reported as positive decay exponents.
@@ -196,7 +196,7 @@ def predicted_learning_curve(
 def _ridge_fit_predict(
     F: np.ndarray, y: np.ndarray, F_test: np.ndarray, ridge: float
 ) -> np.ndarray:
-    """Test predictions of ``θ = (FᵀF + γI)⁻¹Fᵀy`` (dual form when N > T; spec §4)."""
+    """Test predictions of ``θ = (FᵀF + γI)⁻¹Fᵀy`` (dual form when N > T; docs/theory.md §2)."""
     T, N = F.shape
     if ridge == 0.0:
         theta = np.linalg.lstsq(F, y, rcond=None)[0]
@@ -290,8 +290,15 @@ class LearningCurveResult:
             "exponent_N_measured": _slope(self.N, self.measured_mean[:, -1]),
         }
 
+    def to_frame(self):
+        """The records as a :class:`pandas.DataFrame`."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records())
+
     def records(self) -> list[dict[str, Any]]:
-        """One record per (N, T) grid point."""
+        """One record per (N, T) grid point: the measured seed mean ``loss`` with ``loss_sem``
+        (results schema), the theory's ``predicted`` loss and their ``relative_error``."""
         mean, sem, rel = self.measured_mean, self.measured_sem, self.relative_error
         return [
             {
@@ -302,8 +309,8 @@ class LearningCurveResult:
                 "T": int(t),
                 "ridge": self.ridge,
                 "predicted": float(self.predicted[i, j]),
-                "measured": float(mean[i, j]),
-                "measured_sem": float(sem[i, j]),
+                "loss": float(mean[i, j]),
+                "loss_sem": float(sem[i, j]),
                 "relative_error": float(rel[i, j]),
                 "seeds": int(self.measured.shape[0]),
             }
@@ -339,7 +346,7 @@ def predict_learning_curve(
     activation : {"relu", "linear"}
         Feature nonlinearity.
     ridge : float
-        γ ≥ 0, added to the un-normalised Gram ``FᵀF`` (spec §4).
+        γ ≥ 0, added to the un-normalised Gram ``FᵀF`` (docs/theory.md §2).
     sigma_u : float
         Feature-weight scale: ``u ~ N(0, σ_u²/d I)``.
     n_test : int

@@ -2,8 +2,8 @@
 
 Every simulation of a figure goes through the sweep machinery
 (:func:`scalinglab.sweeps.run_sweep` into ``DIR/sweeps/NAME``): one task per seed, all N, T and
-ridges of the figure evaluated on that seed's shared draw (spec §5.1). Finished tasks are stored
-as Parquet parts, so an interrupted run resumes where it stopped; a changed config starts the
+ridges of the figure evaluated on that seed's shared draw (docs/theory.md §4). Finished tasks are
+stored as Parquet parts, so an interrupted run resumes where it stopped; a changed config starts the
 figure's sweep afresh (the old parts are kept in a ``superseded-*`` folder).
 """
 
@@ -25,7 +25,7 @@ MODEL_KEYS = ("M", "alpha", "lambda_plus", "sigma_w", "sigma_u", "noise")
 
 
 def build_model(spec: Mapping[str, Any]) -> DataModel:
-    """A :class:`DataModel` from a config's ``[model]`` table (paper names, spec §1)."""
+    """A :class:`DataModel` from a config's ``[model]`` table (paper names, docs/theory.md §1)."""
     unknown = sorted(set(spec) - set(MODEL_KEYS))
     if unknown:
         raise ConfigError(

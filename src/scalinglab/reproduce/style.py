@@ -50,7 +50,7 @@ RC = {
 }
 
 LOSS_LABEL = "test loss $L$  [$\\sigma_w^2\\lambda_+$]"
-"""Loss axis label: L carries the units of y², i.e. of σ_w²λ₊ (spec §2)."""
+"""Loss axis label: L carries the units of y², i.e. of σ_w²λ₊ (docs/theory.md §1)."""
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Simulation of the MRS model: exact population losses over seeds, grids and ridges (spec §5)."""
+"""Simulation of the MRS model: exact population losses over seeds, grids and ridges
+(docs/theory.md §3)."""
 
 from .accumulate import LatentStatistics, accumulate, draw_instance, draw_latent
 from .backend import Backend

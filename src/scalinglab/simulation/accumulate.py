@@ -1,4 +1,4 @@
-"""Streaming accumulation of the latent sums the exact loss needs (spec §5.1).
+"""Streaming accumulation of the latent sums the exact loss needs (docs/theory.md §4).
 
 For training inputs ``X`` (T x M, rows ``x ~ N(0, Λ)``), feature weights ``U`` (N x M,
 entries ``N(0, σ_u²/M)``) and teacher variances ``Ω = diag ω``::
@@ -42,7 +42,7 @@ DEFAULT_CHUNK_ELEMENTS = 1 << 23  # about 64 MB of float64 per drawn chunk of X 
 
 @dataclass
 class LatentStatistics:
-    """The accumulated sums of spec §5.1 for one draw of (U, X) at sizes (N, T)."""
+    """The accumulated sums of docs/theory.md §4 for one draw of (U, X) at sizes (N, T)."""
 
     F: Any
     K: Any
@@ -176,7 +176,7 @@ def accumulate(
     chunk: int | None = None,
     instance: bool = False,
 ) -> LatentStatistics:
-    """Accumulate F, K_ω, C, B_ω and s_ω (spec §5.1) for one simulation seed.
+    """Accumulate F, K_ω, C, B_ω and s_ω (docs/theory.md §4) for one simulation seed.
 
     Parameters
     ----------

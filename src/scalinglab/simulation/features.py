@@ -1,7 +1,7 @@
 """Feature maps of the random-feature model, as transforms of the accumulated latent sums.
 
 A feature map ``φ_i = σ(u_i·x + b_i)`` turns the statistics of the pre-activations ``h = U x``
-(``F_pre = X Uᵀ``, ``C = UΛUᵀ``, ``B_ω = UΛΩXᵀ``, spec §5.1) into what the exact loss needs:
+(``F_pre = X Uᵀ``, ``C = UΛUᵀ``, ``B_ω = UΛΩXᵀ``, docs/theory.md §4) into what the exact loss needs:
 
 * the training features ``F = σ(F_pre + 1 bᵀ)`` (T x N);
 * the feature second moment ``S = E[φ φᵀ]`` (N x N), elementwise from ``C`` and ``b``
@@ -9,7 +9,7 @@ A feature map ``φ_i = σ(u_i·x + b_i)`` turns the statistics of the pre-activa
 * the cross moment with the teacher ``E[φ xᵀ] Ω Xᵀ = diag(μ1) B_ω`` by Stein's lemma, with
   ``μ1_i = E σ'(h_i)``.
 
-Then spec §5.1 gives the exact population loss
+Then docs/theory.md §4 gives the exact population loss
 ``L = ½[s_ω − 2 tr(Hᵀ diag(μ1) B_ω) + tr(S H K_ω Hᵀ) + σ_ε² tr(S H Hᵀ)]``; the ridge has no
 intercept, so the mean feature ``E φ`` (nonzero for ReLU) enters through the uncentred ``S``.
 For ``linear`` without a bias the statistics are passed through unchanged (bit for bit the

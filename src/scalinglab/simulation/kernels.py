@@ -2,14 +2,14 @@
 
 For a feature ``φ_i = σ(h_i)`` with pre-activation ``h_i = u_i·x + b_i`` and Gaussian input
 ``x ~ N(0, Λ)``, the pre-activations are jointly Gaussian: mean ``b``, covariance ``C = UΛUᵀ``
-(spec §3.2, §5.1). Write ``q_i = C_ii``, ``ρ_ij = C_ij/√(q_i q_j)`` and ``α_i = b_i/√q_i``. An
-:class:`Activation` returns, elementwise from ``C`` and ``b``:
+(docs/theory.md §11, §4). Write ``q_i = C_ii``, ``ρ_ij = C_ij/√(q_i q_j)`` and ``α_i = b_i/√q_i``.
+An :class:`Activation` returns, elementwise from ``C`` and ``b``:
 
 * the second moment ``S_ij = E[σ(h_i) σ(h_j)]`` (N x N), the matrix the exact loss needs;
 * the mean ``m_i = E σ(h_i)`` (for centred spectra and the naive linearisation);
 * the Stein slope ``μ1_i = E σ'(h_i)``: by Stein's lemma ``E[σ(h_i) x] = μ1_i Λ u_i``, so the
-  cross moment with a linear teacher is ``diag(μ1) UΛΩXᵀ`` (spec §5.1);
-* the Hermite-rank excess ``μ*_i² = E σ(h_i)² − m_i² − q_i μ1_i²`` (spec §3.2 item 2).
+  cross moment with a linear teacher is ``diag(μ1) UΛΩXᵀ`` (docs/theory.md §4);
+* the Hermite-rank excess ``μ*_i² = E σ(h_i)² − m_i² − q_i μ1_i²`` (docs/theory.md §11).
 
 Closed forms (``s = √(1−ρ²)``; ``Φ``, ``φ`` the standard normal cdf and density; ``Φ2`` the
 bivariate normal cdf, computed with Owen's T function):
@@ -17,7 +17,7 @@ bivariate normal cdf, computed with Owen's T function):
 ==========  ===================================================================================
 linear      ``S = C + b bᵀ``, ``m = b``, ``μ1 = 1``
 relu        no bias: degree-1 arc-cosine kernel ``S_ij = √(q_i q_j)/(2π) [s + (π − arccos ρ) ρ]``,
-            ``S_ii = q_i/2``, ``m = √(q/2π)``, ``μ1 = ½`` (spec §3.2). With a bias, the
+            ``S_ii = q_i/2``, ``m = √(q/2π)``, ``μ1 = ½`` (docs/theory.md §11). With a bias, the
             truncated-bivariate-normal moments (Rosenbaum 1961)
             ``S_ij = b_i b_j P + b_i √q_j E[Z_2 1] + b_j √q_i E[Z_1 1] + √(q_i q_j) E[Z_1 Z_2 1]``
             with ``1 = 1{Z_1 > −α_i, Z_2 > −α_j}``, ``P = Φ2(α_i, α_j; ρ)``,
@@ -170,7 +170,7 @@ class Activation:
     def naive_second(self, C: Any, bias: Any | None = None) -> Any:
         """The naive (μ0, μ1, μ*) linearisation ``m mᵀ + diag(μ1) C diag(μ1) + diag(μ*²)``.
 
-        Spec §3.2 item 2. ``μ*² = E σ(h)² − m² − q μ1²`` makes the diagonal exact, so the
+        docs/theory.md §11. ``μ*² = E σ(h)² − m² − q μ1²`` makes the diagonal exact, so the
         result is ``S`` with its off-diagonal replaced by the Hermite ranks 0 and 1 only; that is
         wrong for power-law inputs (O(1) correlations ρ). Provided to show where it fails.
         """
@@ -200,7 +200,8 @@ class Linear(Activation):
 
 
 class ReLU(Activation):
-    """``σ(h) = max(h, 0)``: arc-cosine kernel (spec §3.2), truncated moments with a bias."""
+    """``σ(h) = max(h, 0)``: arc-cosine kernel (docs/theory.md §11), truncated moments with a
+    bias."""
 
     name = "relu"
 

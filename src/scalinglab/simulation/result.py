@@ -24,8 +24,8 @@ class SimulationResult:
 
     Arrays ``loss``, ``train_loss``, ``resolution`` (and ``instance_loss``) have shape
     ``(seeds, len(N), len(T), len(ridge))``. ``loss`` is averaged analytically over the
-    teacher and the label noise (spec §5); ``instance_loss`` is the loss of one fixed teacher
-    and noise draw per seed; ``resolution`` is the float rounding floor of each loss.
+    teacher and the label noise (docs/theory.md §3); ``instance_loss`` is the loss of one fixed
+    teacher and noise draw per seed; ``resolution`` is the float rounding floor of each loss.
     """
 
     model: DataModel
@@ -68,7 +68,11 @@ class SimulationResult:
         return {**self.model.describe(), "activation": self.activation}
 
     def records(self) -> list[dict[str, Any]]:
-        """One record per (N, T, ridge): the inputs under the CLI's names and seed statistics."""
+        """One record per (N, T, ridge) in the results schema (README, "Results tables").
+
+        The inputs under their CLI flag names, the seed means ``loss``, ``train_loss`` (and
+        ``instance_loss``) with standard errors ``loss_sem``, ``train_loss_sem``, and ``seeds``.
+        """
         base = self._inputs()
         loss_mean, loss_sem = seed_mean_sem(self.loss)
         train_mean, train_sem = seed_mean_sem(self.train_loss)
@@ -84,13 +88,13 @@ class SimulationResult:
                         "ridge": float(g),
                         "seeds": self.seeds,
                         "seed": self.seed,
-                        "loss_mean": float(loss_mean[i, j, k]),
+                        "loss": float(loss_mean[i, j, k]),
                         "loss_sem": float(loss_sem[i, j, k]),
-                        "train_loss_mean": float(train_mean[i, j, k]),
+                        "train_loss": float(train_mean[i, j, k]),
                         "train_loss_sem": float(train_sem[i, j, k]),
                     }
                     if inst is not None:
-                        rec["instance_loss_mean"] = float(inst[0][i, j, k])
+                        rec["instance_loss"] = float(inst[0][i, j, k])
                         rec["instance_loss_sem"] = float(inst[1][i, j, k])
                     out.append(rec)
         return out

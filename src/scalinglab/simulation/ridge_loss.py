@@ -1,6 +1,6 @@
 """Exact test and training loss of ridge regression for many ridges from one eigendecomposition.
 
-Implements spec §5.1. With ``H = (FᵀF + γI)⁻¹Fᵀ`` the population test loss, averaged
+Implements docs/theory.md §4. With ``H = (FᵀF + γI)⁻¹Fᵀ`` the population test loss, averaged
 analytically over the teacher ``w ~ N(0, Ω)`` and the label noise ``ε ~ N(0, σ_ε²)``, is::
 
     L = ½ [ s_ω − 2 tr(H Bᵀ) + tr(S H K_ω Hᵀ) + σ_ε² tr(S H Hᵀ) ]
@@ -103,7 +103,7 @@ def ridge_losses(
     path: str | None = None,
     input_eps: float | None = None,
 ) -> RidgeLosses:
-    """Test loss, training loss (and the per-instance loss) for each ridge (spec §5.1).
+    """Test loss, training loss (and the per-instance loss) for each ridge (docs/theory.md §4).
 
     Parameters
     ----------
@@ -181,8 +181,8 @@ def ridge_losses(
     quadratic = xp.sum((d @ quad_matrix) * d, axis=1)
     noise_term = var * ((d * d) @ noise_diag)
     raw = signal - 2.0 * linear + quadratic + noise_term
-    # Precision floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (spec §5.1, §8.1):
-    # rounding of the sum itself (64 ε), plus input errors ε_in in F amplified by √cond
+    # Precision floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (docs/theory.md §4,
+    # §12): rounding of the sum itself (64 ε), plus input errors ε_in in F amplified by √cond
     # (relative to F's smallest kept singular value). Calibrated against float64 on the same
     # draws (float32 accumulation, benchmarks/bench_float32_accuracy.py): an upper bound.
     terms = abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic) + noise_term

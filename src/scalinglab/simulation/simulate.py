@@ -1,4 +1,4 @@
-"""Monte Carlo simulation of the solvable model with the exact population loss (spec §5).
+"""Monte Carlo simulation of the solvable model with the exact population loss (docs/theory.md §3).
 
 For each simulation seed the latent sums are accumulated once at the largest (N, T) of the grid
 (first N rows of U, first T samples of X), and every grid point uses the leading sub-blocks:
@@ -77,7 +77,8 @@ def simulate(
     N, T : int or list of int
         Numbers of random features and of training samples; the grid is their outer product.
     ridge : float or list of float
-        Ridges γ ≥ 0 (spec §4 convention); γ = 0 is the exact min-norm / least-squares limit.
+        Ridges γ ≥ 0 (docs/theory.md §2 convention); γ = 0 is the exact min-norm / least-squares
+        limit.
     seeds : int
         Number of independent draws of (U, X) to average over.
     seed : int or numpy.random.SeedSequence
@@ -178,7 +179,7 @@ def simulate(
 
 
 def _warn_if_unresolved(result: SimulationResult) -> None:
-    """Warn where the precision floor exceeds 1% of a mean loss (spec §5.1 and §8.1).
+    """Warn where the precision floor exceeds 1% of a mean loss (docs/theory.md §4 and §12).
 
     In float64 this happens only where the terms of the exact loss cancel completely (N, T ≥ M
     without noise, where the true loss is 0); with float32 accumulation the floor grows with the

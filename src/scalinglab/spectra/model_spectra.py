@@ -1,4 +1,4 @@
-"""Population feature spectra of the model's random features (spec §6.8, §9.7).
+"""Population feature spectra of the model's random features (docs/theory.md §11).
 
 For one draw of the feature weights ``U`` (N x M, the simulator's draw for the same seed) and
 biases ``b``, the pre-activation covariance ``C = UΛUᵀ`` is accumulated over latent chunks and
@@ -6,11 +6,11 @@ the feature second moment ``S = E[φφᵀ]`` and mean ``m = Eφ`` follow from th
 kernels (:mod:`scalinglab.simulation.kernels`). Two spectra are reported:
 
 * :func:`feature_spectrum`: the eigenvalues of the population feature covariance of the drawn
-  features, centred ``S − m mᵀ`` by default (spec §9.7). Linear features have rank M, so the
-  spectrum is cut at index M (eigenvalue M+1 is rounding noise, ~1e-12 of eigenvalue M);
+  features, centred ``S − m mᵀ`` by default (docs/theory.md §11). Linear features have rank M, so
+  the spectrum is cut at index M (eigenvalue M+1 is rounding noise, ~1e-12 of eigenvalue M);
   nonlinear features extend it beyond M. The local log–log slope is fitted inside the first M
   modes and over the extension ``[M, min(10M, N/2)]``. The extension's exponent is **not**
-  1+α (spec §6.8: −1.5 to −1.9, drifting with M).
+  1+α (docs/theory.md §11: −1.5 to −1.9, drifting with M).
 * :func:`kernel_spectrum`: the large-N limit, the eigenvalues of the kernel operator
   ``k(x, x') = E_u[φ_u(x) φ_u(x')]``, estimated as ``eig(S_n)/n`` over nested banks of
   ``n = N/4, N/2, N`` features of the same draw, with convergence diagnostics (relative change
@@ -154,7 +154,7 @@ def feature_spectrum(
     seed: int = 0,
     centered: bool = True,
 ) -> FeatureSpectrum:
-    """Spectrum of the population feature covariance for one draw of U (spec §9.7).
+    """Spectrum of the population feature covariance for one draw of U (docs/theory.md §11).
 
     Parameters
     ----------
@@ -218,7 +218,8 @@ def kernel_spectrum(
     centered: bool = True,
     banks: int = 3,
 ) -> KernelSpectrum:
-    """Large-N limit of the feature spectrum: the kernel operator's eigenvalues (spec §9.7).
+    """Large-N limit of the feature spectrum: the kernel operator's eigenvalues (docs/theory.md
+    §11).
 
     The nonzero eigenvalues of the integral operator of ``k(x,x') = E_u[φ_u(x)φ_u(x')]`` are
     the limits of ``eig(S_n)/n`` as the bank size n → ∞. They are estimated on nested banks

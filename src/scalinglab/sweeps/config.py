@@ -16,9 +16,9 @@ A sweep file looks like::
 
 Every axis is a list of values, a single value, or a log-spaced range
 ``{ log = [low, high], num = k }`` (``numpy.geomspace``; integer axes are rounded and
-repeated values dropped). The axes use the paper's names (spec §1): N, T, M, alpha, ridge (γ),
-noise (σ_ε), sigma_w, sigma_u, lambda_plus, and the feature map ``activation`` with its bias
-scale ``sigma_b`` (features ``σ(Ux + b)``, ``b_i ~ N(0, sigma_b²)``, spec §3.2).
+repeated values dropped). The axes use the paper's names (docs/theory.md §1): N, T, M, alpha, ridge
+(γ), noise (σ_ε), sigma_w, sigma_u, lambda_plus, and the feature map ``activation`` with its bias
+scale ``sigma_b`` (features ``σ(Ux + b)``, ``b_i ~ N(0, sigma_b²)``, docs/theory.md §11).
 
 Validation uses pydantic models with unknown keys forbidden; every problem is raised as a
 :class:`~scalinglab.exceptions.ConfigError` naming the key and its allowed values.
@@ -52,7 +52,7 @@ __all__ = [
 DEVICES = ("cpu", "cuda")
 CHOICES = {"backend": BACKENDS, "device": DEVICES, "dtype": DTYPES}
 
-# axis -> (kind, low, low_open): the allowed values of each axis (spec §1–§4).
+# axis -> (kind, low, low_open): the allowed values of each axis (docs/theory.md §1–§2).
 _NUMERIC_AXES: dict[str, tuple[type, float, bool]] = {
     "M": (int, 1, False),
     "alpha": (float, 0.0, True),

@@ -67,8 +67,8 @@ cluster takes about a second to start)."""
 
 
 def task_seconds_estimate(config: SweepConfig, flops_per_second: float = 5e9) -> float:
-    """A rough single-core time of one task: the latent accumulation, M (N + T)² (spec §5.1),
-    and an eigendecomposition of about 10 min(N, T)³ per (N, T) point, of the largest M."""
+    """A rough single-core time of one task: the latent accumulation, M (N + T)² (docs/theory.md
+    §4), and an eigendecomposition of about 10 min(N, T)³ per (N, T) point, of the largest M."""
     n, t, m = max(config.grid.N), max(config.grid.T), max(config.grid.M)
     eigen = sum(10 * min(a, b) ** 3 for a in config.grid.N for b in config.grid.T)
     return (m * (n + t) ** 2 + eigen) / flops_per_second

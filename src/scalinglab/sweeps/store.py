@@ -250,7 +250,7 @@ def load_results(out_dir: str | Path, check_version: bool = True):
     """All rows of a sweep as a :class:`pandas.DataFrame`: one per (parameters, seed, ridge).
 
     Columns: the grid axes (:data:`~.config.AXES`), ``seed`` (the seed index), ``loss``,
-    ``train_loss``, ``resolution`` (the rounding floor, spec §5.1), ``task_id``,
+    ``train_loss``, ``resolution`` (the rounding floor, docs/theory.md §4), ``task_id``,
     ``seed_entropy``, ``task_seconds``, ``backend``, ``warning`` and ``scalinglab_version``;
     sorted by the axes and the seed. Warns if a row was written by another package version.
     """

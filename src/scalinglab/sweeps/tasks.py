@@ -1,6 +1,6 @@
 """Sweep tasks: one seed of one data model with all its N, T and ridges (a shared draw).
 
-A task is the cheapest unit to compute together (spec §5.1): for one seed of one
+A task is the cheapest unit to compute together (docs/theory.md §4): for one seed of one
 (M, alpha, noise, sigma_w, sigma_u, lambda_plus, sigma_b, activation),
 :func:`~scalinglab.simulation.simulate`
 accumulates the latent sums once at the largest (N, T) and evaluates every (N, T, ridge).

@@ -1,4 +1,4 @@
-"""Deterministic-equivalent theory of the MRS solvable model (spec §6).
+"""Deterministic-equivalent theory of the MRS solvable model (docs/theory.md §5).
 
 * :func:`predict` — test loss, bias/variance, training loss at any ridge (exact ridgeless limit
   at ridge 0), with solver diagnostics; :func:`deterministic_equivalent` for any spectrum.

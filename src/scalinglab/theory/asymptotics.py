@@ -1,8 +1,9 @@
-"""Closed forms of the power-law model: continuum, finite-M and near-M limits (spec §6.4–§6.7).
+"""Closed forms of the power-law model: continuum, finite-M and near-M limits (docs/theory.md
+§7–§10).
 
-These are asymptotic checks, not replacements for the exact discrete sums (spec §6.4: "always
-evaluate the exact discrete sums"). Unless stated otherwise the teacher is isotropic, the labels
-noise-free and the loss carries the factor ½.
+These are asymptotic checks, not replacements for the exact discrete sums (docs/theory.md §7:
+"always evaluate the exact discrete sums"). Unless stated otherwise the teacher is isotropic, the
+labels noise-free and the loss carries the factor ½.
 """
 
 from __future__ import annotations
@@ -30,19 +31,20 @@ __all__ = [
 
 
 def c_alpha(alpha: float) -> float:
-    """``C_α = ∫₀^∞ du/(1+u^{1+α}) = (π/(1+α))/sin(π/(1+α))`` (spec §1, §6.4)."""
+    """``C_α = ∫₀^∞ du/(1+u^{1+α}) = (π/(1+α))/sin(π/(1+α))`` (docs/theory.md §1, §7)."""
     a = 1.0 + alpha
     return (np.pi / a) / np.sin(np.pi / a)
 
 
 def continuum_d1(delta: object, alpha: float, lambda_plus: float = 1.0, half: bool = True):
-    """Continuum ``d1(Δ) ≈ C_α (λ_+/Δ)^{1/(1+α)} − ½`` (the −½ only with ``half``), spec §6.4."""
+    """Continuum ``d1(Δ) ≈ C_α (λ_+/Δ)^{1/(1+α)} − ½`` (the −½ only with ``half``), docs/theory.md
+    §7."""
     d = np.asarray(delta, dtype=np.float64)
     return c_alpha(alpha) * (lambda_plus / d) ** (1.0 / (1.0 + alpha)) - (0.5 if half else 0.0)
 
 
 def continuum_delta(P: object, alpha: float, lambda_plus: float = 1.0, half: bool = True):
-    """``Δ_P ≈ λ_+ (C_α/(P + ½))^{1+α}`` (``P`` instead of ``P+½`` without ``half``), §6.4."""
+    """``Δ_P ≈ λ_+ (C_α/(P + ½))^{1+α}`` (``P`` instead of ``P+½`` without ``half``), §7."""
     P = np.asarray(P, dtype=np.float64)
     return lambda_plus * (c_alpha(alpha) / (P + (0.5 if half else 0.0))) ** (1.0 + alpha)
 
@@ -59,7 +61,7 @@ def continuum_loss(
 ):
     """Ridgeless continuum loss ``(σ_w²/2M) P Δ_P/(1 − P/Q)`` plus the continuum noise terms.
 
-    Noise (spec §6.4): ``σ²N/(2(T−N))`` for N < T and ``(σ²/2)[α + T/(N−T)]`` for T < N.
+    Noise (docs/theory.md §7): ``σ²N/(2(T−N))`` for N < T and ``(σ²/2)[α + T/(N−T)]`` for T < N.
     Without ``half`` the signal term is ``(σ_w² λ_+ C_α^{1+α}/2M) P^{−α}/(1 − P/Q)``. Infinite at
     N = T. Valid for ``1 ≪ P ≪ M``.
     """
@@ -80,7 +82,7 @@ def _h(z: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def midpoint_d1(delta: object, M: int, alpha: float, lambda_plus: float = 1.0):
-    """Finite-M midpoint-rule closed form of d1 (spec §6.4):
+    """Finite-M midpoint-rule closed form of d1 (docs/theory.md §7):
 
     ``d1(Δ) ≈ (M+½) h(Δ(M+½)^{1+α}/λ_+) − ½ h(Δ 2^{−(1+α)}/λ_+)``.
     """
@@ -111,19 +113,20 @@ def midpoint_delta(P: object, M: int, alpha: float, lambda_plus: float = 1.0):
 
 
 def scaling_delta(p: object, alpha: float):
-    """δ(p) with ``h(δ) = p``: at fixed ``p = P/M``, ``Δ_P ≈ λ_+ M^{−(1+α)} δ(p)`` (§6.4)."""
+    """δ(p) with ``h(δ) = p``: at fixed ``p = P/M``, ``Δ_P ≈ λ_+ M^{−(1+α)} δ(p)`` (§7)."""
     return _solve_decreasing(lambda d: _h(d, alpha), p, -60.0, 60.0)
 
 
 def near_M_p_delta(P: object, M: int, alpha: float, lambda_plus: float = 1.0):
-    """Near ``P → M⁻``: ``P Δ_P ≈ (2+α) λ_+ P (M−P)/M^{2+α}`` (spec §6.4; linear vanishing)."""
+    """Near ``P → M⁻``: ``P Δ_P ≈ (2+α) λ_+ P (M−P)/M^{2+α}`` (docs/theory.md §7; linear
+    vanishing)."""
     P = np.asarray(P, dtype=np.float64)
     return (2.0 + alpha) * lambda_plus * P * (M - P) / float(M) ** (2.0 + alpha)
 
 
 @dataclass(frozen=True)
 class ContinuumOptimum:
-    """Continuum optimal-ridge solution (spec §6.5): ``nu`` = d1 at the optimum."""
+    """Continuum optimal-ridge solution (docs/theory.md §8): ``nu`` = d1 at the optimum."""
 
     nu: np.ndarray
     loss: np.ndarray
@@ -139,7 +142,7 @@ def continuum_optimum(
     sigma_u: float = 1.0,
     lambda_plus: float = 1.0,
 ) -> ContinuumOptimum:
-    """Noise-free isotropic continuum optimum (``1 ≪ N, T ≪ M``), spec §6.5.
+    """Noise-free isotropic continuum optimum (``1 ≪ N, T ≪ M``), docs/theory.md §8.
 
     With ``K = σ_w² λ_+ C_α^{1+α}/(2M)`` and ``c_α = 1 − 2/(α(α+1))``:
     ``ν* = 2NT/[(N+T) + √((N+T)² − 4c_α NT)]``,
@@ -162,7 +165,8 @@ def continuum_optimum(
 def continuum_compute_optimal_loss(
     budget: object, alpha: float, M: float, sigma_w: float = 1.0, lambda_plus: float = 1.0
 ):
-    """Loss on the compute frontier ``N = T = √C`` in the continuum (spec §6.6), ∝ ``C^{−α/2}``.
+    """Loss on the compute frontier ``N = T = √C`` in the continuum (docs/theory.md §9), ∝
+    ``C^{−α/2}``.
 
     For α = 1 this is ``(π² σ_w² λ_+/(4M)) C^{−1/2}``.
     """

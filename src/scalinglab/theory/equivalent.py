@@ -1,9 +1,9 @@
-"""Deterministic equivalent of the linear random-feature ridge test loss (spec §6.2–§6.3).
+"""Deterministic equivalent of the linear random-feature ridge test loss (docs/theory.md §5–§6).
 
 **Fixed point** (λ-units, ``γ' = γ/s²`` with ``s² = σ_u²/M``): Δ is the unique root on the
 physical branch ``d1(Δ) < P = min(N, T)`` of
 
-.. math::  Δ\\,(N - d_1(Δ))\\,(T - d_1(Δ)) = γ'        \\qquad\\text{(spec §6.2)}
+.. math::  Δ\\,(N - d_1(Δ))\\,(T - d_1(Δ)) = γ'        \\qquad\\text{(docs/theory.md §5)}
 
 **Loss** (factor ½, noise-free test labels):
 
@@ -14,13 +14,13 @@ physical branch ``d1(Δ) < P = min(N, T)`` of
 
 split into the signal part ("bias", first term) and the noise part ("variance").
 
-**Ridgeless limit** (spec §6.3), evaluated as its own limit with ``d1 = P`` exactly at
+**Ridgeless limit** (docs/theory.md §6), evaluated as its own limit with ``d1 = P`` exactly at
 ``Δ_P: d1(Δ_P) = P``: for N < T ``L = ½[b1 + σ²N/T]/(1 − N/T)``; for T < N
 ``L = ½[T b2/e + T b1/(N−T) + σ²(d2/e + T/(N−T))]``; ``L = ∞`` at ``N = T < M``; for
 ``N, T ≥ M`` (Δ → 0) ``L = σ² M/(2(T − M))``.
 
-**Training loss** [DER]. Conditionally on U (Stage A of spec §6.2) ridge regression on Gaussian
-features obeys the standard relation ``E_train = (γ/(T κ_A))² E_test``, with the test error
+**Training loss** [DER]. Conditionally on U (Stage A of docs/theory.md §5) ridge regression on
+Gaussian features obeys the standard relation ``E_train = (γ/(T κ_A))² E_test``, with the test error
 including the label noise and ``κ_A (T − df1) = γ``. Since ``df1 ≍ d1`` (Stage B), this gives
 
 .. math::  L_{\\rm train} = (1 - d_1/T)^2\\,(L + σ_ε^2/2),
@@ -59,17 +59,19 @@ __all__ = [
 ]
 
 # Below this γ'/(N T Δ_P) the ridge is numerically zero for N ≠ T: the difference to the ridgeless
-# limit is O(1e-12) relative, while N − d1 would lose digits to cancellation (spec §7 item 4).
+# limit is O(1e-12) relative, while N − d1 would lose digits to cancellation (docs/theory.md §5).
 TINY_RIDGE = 1e-12
 
 Spectrum = ArraySpectrum | PowerLawSpectrum
 
 _PEAK = (
-    "ridgeless interpolation peak N = T < M: the expected test loss diverges (spec §6.3); "
+    "ridgeless interpolation peak N = T < M: the expected test loss diverges (docs/theory.md §6); "
     "use ridge > 0"
 )
-_T_EQUALS_M_NOISY = "T = M <= N at ridge 0: the label-noise variance diverges (spec §6.3)"
-_T_EQUALS_M_CLEAN = "T = M <= N at ridge 0 without noise: exact recovery, loss 0 (spec §8 item 3)"
+_T_EQUALS_M_NOISY = "T = M <= N at ridge 0: the label-noise variance diverges (docs/theory.md §6)"
+_T_EQUALS_M_CLEAN = (
+    "T = M <= N at ridge 0 without noise: exact recovery, loss 0 (docs/theory.md §12)"
+)
 _NOT_CONVERGED = "the fixed-point solver did not converge (see residual)"
 
 
@@ -82,7 +84,7 @@ class TheoryResult:
     N, T, ridge, noise : arrays
         The inputs, broadcast to the common shape (noise is σ_ε, a standard deviation).
     loss : array
-        Test loss L (factor ½, noise-free test labels), spec §6.2; ``inf`` at the ridgeless
+        Test loss L (factor ½, noise-free test labels), docs/theory.md §5; ``inf`` at the ridgeless
         interpolation peak.
     bias, variance : arrays
         Signal and label-noise parts, ``loss = bias + variance``.
@@ -118,6 +120,13 @@ class TheoryResult:
     reason: np.ndarray
     regime: np.ndarray
 
+    def to_frame(self):
+        """One row per grid point in the results schema (``N``, ``T``, ``ridge``, ``noise``,
+        ``loss``, ``bias``, ``variance``, ``train_loss`` and the solver diagnostics)."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
+
 
 def spectrum_of(model: DataModel) -> Spectrum:
     """The fast power-law sums for the isotropic power law, explicit sums otherwise."""
@@ -132,7 +141,7 @@ def spectrum_of(model: DataModel) -> Spectrum:
 
 # --------------------------------------------------------------------------- fixed points
 def ridgeless_delta(spectrum: Spectrum, P: np.ndarray) -> tuple[np.ndarray, SolverInfo]:
-    """Δ_P with ``d1(Δ_P) = P`` (spec §6.3, §7 item 2); ``Δ_P = 0`` for ``P ≥ M``.
+    """Δ_P with ``d1(Δ_P) = P`` (docs/theory.md §6); ``Δ_P = 0`` for ``P ≥ M``.
 
     Solved once per unique P as the root of ``log P − log d1(e^x)`` (increasing, derivative
     ``e/d1``) on ``[log λ_min − 50, log(Σλ/P) + 1]``.
@@ -170,7 +179,7 @@ def fixed_point(
     ridge_lambda: np.ndarray,
     delta_P: np.ndarray,
 ) -> tuple[np.ndarray, SolverInfo]:
-    """Δ solving ``Δ(N − d1)(T − d1) = γ'`` on ``d1 < P`` for ``γ' > 0`` (spec §6.2, §7 item 3).
+    """Δ solving ``Δ(N − d1)(T − d1) = γ'`` on ``d1 < P`` for ``γ' > 0`` (docs/theory.md §5).
 
     In ``x = log Δ`` the function ``g = x + log(N−d1) + log(T−d1) − log γ'`` is increasing with
     ``g' = 1 + e/(N−d1) + e/(T−d1)``. Bracket: ``lo = log Δ_P`` (``log(γ'/NT) − 50`` when
@@ -202,7 +211,7 @@ def fixed_point(
 def loss_terms(
     f: Functionals, N: np.ndarray, T: np.ndarray, noise_var: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(bias, variance) of the general-ridge formula at functionals f (spec §6.2)."""
+    """(bias, variance) of the general-ridge formula at functionals f (docs/theory.md §5)."""
     nd, td = N - f.d1, T - f.d1
     D = nd * td + f.e * (N + T - 2.0 * f.d1)
     bias = T * (nd * f.b2 + f.e * f.b1) / (2.0 * D)
@@ -213,7 +222,7 @@ def loss_terms(
 def _ridgeless_terms(
     f: Functionals, N: np.ndarray, T: np.ndarray, noise_var: np.ndarray, M: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(bias, variance) of the exact ridgeless limit (spec §6.3); inf at N = T < M."""
+    """(bias, variance) of the exact ridgeless limit (docs/theory.md §6); inf at N = T < M."""
     bias = np.zeros(N.shape)
     var = np.zeros(N.shape)
     P = np.minimum(N, T)
@@ -245,7 +254,7 @@ def _check_grid(name: str, value: object, low_open: bool) -> np.ndarray:
     kind = "(0, inf)" if low_open else "[0, inf)"
     bad = ~np.isfinite(arr) | ((arr <= 0) if low_open else (arr < 0))
     if bad.any():
-        got = arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]
+        got = float(arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])])
         raise ConfigError(
             f"The '{name}' parameter must be finite floats in {kind}. Got {got!r} instead."
         )
@@ -352,7 +361,7 @@ def predict(
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> TheoryResult | FiniteSizeResult:
-    """Deterministic-equivalent test loss, bias/variance and training loss (spec §6.2–§6.3).
+    """Deterministic-equivalent test loss, bias/variance and training loss (docs/theory.md §5–§6).
 
     Parameters
     ----------
@@ -361,7 +370,8 @@ def predict(
     N, T : array_like
         Numbers of random features and training samples (> 0; real values allowed).
     ridge : array_like
-        Ridge γ ≥ 0 on the un-normalised Gram ``FᵀF`` (spec §4); 0 is the exact ridgeless limit.
+        Ridge γ ≥ 0 on the un-normalised Gram ``FᵀF`` (docs/theory.md §2); 0 is the exact ridgeless
+        limit.
     noise : array_like, optional
         Label-noise standard deviation σ_ε (default ``model.noise``).
 
@@ -410,7 +420,7 @@ def deterministic_equivalent(
     noise: object = 0.0,
     feature_scale: float = 1.0,
 ) -> TheoryResult:
-    """The deterministic equivalent for any spectrum and target (low-level, spec §6.1–§6.3).
+    """The deterministic equivalent for any spectrum and target (low-level, docs/theory.md §5–§6).
 
     Parameters
     ----------

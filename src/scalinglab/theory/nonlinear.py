@@ -1,8 +1,8 @@
-"""Theory for nonlinear random features ``φ = σ(Ux + b)`` (spec §3.2, §6.8, §9.6).
+"""Theory for nonlinear random features ``φ = σ(Ux + b)`` (docs/theory.md §11).
 
 Three predictions of the test loss (factor ½, noise-free test labels), selected by ``method``:
 
-``conditional`` (default; spec §6.8, within ~2.3 % of ReLU simulation in §9.6)
+``conditional`` (default; docs/theory.md §11, within ~2.3 % of ReLU simulation in §11)
     Stage A of the deterministic equivalent, conditioned on one draw of U, with the linear
     covariance replaced by the exact feature second moment ``S = E[φφᵀ]`` (closed-form kernel,
     :mod:`scalinglab.simulation.kernels`) and the cross moment ``B = E[φxᵀ] = diag(μ1) UΛ``
@@ -14,20 +14,20 @@ Three predictions of the test loss (factor ½, noise-free test labels), selected
                df_2 = \\sum_k \\frac{s_k^2}{(s_k+κ)^2},
 
     the loss is ``L = [T (A + b_2) + σ_ε² df2] / (2 (T − df2))`` with
-    ``A + b_2 = s_ω − Σ_k g_k (s_k + 2κ)/(s_k + κ)²`` (the form of spec §6.8 rearranged:
+    ``A + b_2 = s_ω − Σ_k g_k (s_k + 2κ)/(s_k + κ)²`` (the form of docs/theory.md §11 rearranged:
     ``½[A + (κ²θ*ᵀS(S+κ)⁻²θ* + (A+σ²)df2/T)/(1 − df2/T)]`` averaged over w). Ridgeless with
     N < T: κ = 0 and ``L = ½(A + σ²N/T)/(1 − N/T)``. The prediction is averaged over ``draws``
     draws of U (the simulator's draws for the same seed), and its standard error is reported.
-``kernel`` (spec §3.2 item 3; 2–6 % in §9.6 with a bank of 6000, better with larger banks)
+``kernel`` (docs/theory.md §11; 2–6 % in §11 with a bank of 6000, better with larger banks)
     The kernel-spectrum reduction, in the spirit of the dimension-free deterministic equivalent
     of random-feature ridge regression (Defilippis, Loureiro, Misiakiewicz 2024,
-    arXiv:2405.15699): the general deterministic equivalent of spec §6.2
+    arXiv:2405.15699): the general deterministic equivalent of docs/theory.md §5
     (:func:`scalinglab.theory.deterministic_equivalent`, feature units) applied to the
     kernel-operator eigenvalues ``ξ_k = s_k/N'`` of a bank of ``N' ≫ N`` features and the
     teacher powers ``v_k² = g_k/s_k`` in its eigenbasis; the power outside the bank's span,
     ``A_⊥ = s_ω − Σ v_k²``, is added to the label-noise variance and ``A_⊥/2`` to the loss.
-    The bank must resolve the kernel's tail: the error grows with N/N' (spec §8 item 12).
-``naive`` (spec §3.2 item 2; **fails**: +14 % to +1116 % in §9.6)
+    The bank must resolve the kernel's tail: the error grows with N/N' (docs/theory.md §12).
+``naive`` (docs/theory.md §11; **fails**: +14 % to +1116 % in §11)
     The (μ0, μ1, μ*) Gaussian-equivalent linearisation ``S_naive = m mᵀ + diag(μ1) C diag(μ1)
     + diag(μ*²)`` in the conditional formula. It drops the ``ρ²/(4π) + …`` Hermite terms that
     carry the spectral extension; it is provided only to show where it fails.
@@ -100,6 +100,12 @@ class NonlinearTheoryResult:
             out.append(rec)
         return out
 
+    def to_frame(self):
+        """The records as a :class:`pandas.DataFrame` (results schema)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records())
+
 
 def _kappa(s: np.ndarray, T: int, ridges: np.ndarray) -> np.ndarray:
     """κ ≥ 0 with ``κ(T − Σ s/(s+κ)) = γ`` on ``df1 < T`` for each ridge (bisection in log κ).
@@ -149,7 +155,7 @@ def conditional_loss(
     G : (N, N) teacher-averaged cross moment ``B Ω Bᵀ = E_w[(E φ (w·x))(E φ (w·x))ᵀ]``.
     signal : ``s_ω = Σ ω_J λ_J``.
     T : number of training samples.
-    ridges : (R,) ridges γ ≥ 0 (spec §4 convention).
+    ridges : (R,) ridges γ ≥ 0 (docs/theory.md §2 convention).
     noise : label-noise standard deviation σ_ε.
 
     Returns
@@ -189,7 +195,7 @@ def predict_nonlinear(
     bank: int | None = None,
     noise: float | None = None,
 ) -> NonlinearTheoryResult:
-    """Predicted test loss of nonlinear random-feature ridge regression (spec §6.8).
+    """Predicted test loss of nonlinear random-feature ridge regression (docs/theory.md §11).
 
     Parameters
     ----------
@@ -198,7 +204,7 @@ def predict_nonlinear(
     N, T : int or list of int
         Numbers of random features and training samples (grid = outer product).
     ridge : float or list of float
-        Ridges γ ≥ 0 (spec §4).
+        Ridges γ ≥ 0 (docs/theory.md §2).
     activation : str or callable
         Feature map (see :mod:`scalinglab.simulation.kernels`).
     method : {"conditional", "kernel", "naive"}

@@ -1,15 +1,15 @@
-"""Optimal ridge γ*(N, T) and compute-optimal allocation (spec §6.5–§6.6).
+"""Optimal ridge γ*(N, T) and compute-optimal allocation (docs/theory.md §8–§9).
 
-**Optimal ridge** (spec §6.5, §7 item 5). On the physical branch ``γ(Δ) = s²Δ(N−d1)(T−d1)`` is a
+**Optimal ridge** (docs/theory.md §8). On the physical branch ``γ(Δ) = s²Δ(N−d1)(T−d1)`` is a
 strictly increasing bijection from ``(Δ_P, ∞)`` onto ``(0, ∞)``, so L is minimised over
 ``log Δ``: first on one log-spaced grid shared by all points (its spectral functionals are
 computed once), then by a vectorised bounded golden-section search on the bracket around each
 point's grid minimum. ``γ* = s²Δ*(N−d1)(T−d1)``; if the exact ridgeless value is lower, γ* = 0.
 
-**Compute-optimal allocation** (spec §6.6). For a budget C and a cost ``cost(N, T)`` (default
-``N·T``), minimise ``L*(N, T(N))`` along the iso-cost curve ``cost(N, T) = C`` (grid in log N, then
-golden section). With noise-free labels, an isotropic teacher and the optimal ridge the minimum is
-at N = T = √C (equiparameterization); label noise moves it to N < T.
+**Compute-optimal allocation** (docs/theory.md §9). For a budget C and a cost ``cost(N, T)``
+(default ``N·T``), minimise ``L*(N, T(N))`` along the iso-cost curve ``cost(N, T) = C`` (grid in
+log N, then golden section). With noise-free labels, an isotropic teacher and the optimal ridge the
+minimum is at N = T = √C (equiparameterization); label noise moves it to N < T.
 """
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ class OptimalRidgeResult:
     iterations: np.ndarray
     reason: np.ndarray
 
+    def to_frame(self):
+        """One row per (N, T, noise): the optimal ``ridge`` and the ``loss`` there."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
+
 
 def _loss_at(f: Functionals, N, T, var, P) -> np.ndarray:
     """General-ridge loss with the unphysical branch d1 ≥ P mapped to +inf."""
@@ -84,7 +90,8 @@ def _optimal_ridge_spectrum(
     x_low = float(np.log(positive.min())) if positive.size else np.inf
     if positive.size < delta_P.size:
         x_low = min(x_low, np.log(spectrum.lambda_min) - 20.0)
-    x_high = np.log(spectrum.total) + 5.0  # ≥ log λ_max + 5 (spec §6.5), and above every Δ_P
+    # ≥ log λ_max + 5 (docs/theory.md §8), and above every Δ_P
+    x_high = np.log(spectrum.total) + 5.0
     grid = np.arange(x_low, x_high + GRID_STEP, GRID_STEP)
     fg = spectrum.functionals(np.exp(grid))
 
@@ -152,7 +159,8 @@ def _optimal_ridge_spectrum(
 def optimal_ridge(
     model: DataModel, N: object, T: object, noise: object = None
 ) -> OptimalRidgeResult:
-    """γ*(N, T) minimising the deterministic-equivalent loss, and the loss there (spec §6.5).
+    """γ*(N, T) minimising the deterministic-equivalent loss, and the loss there (docs/theory.md
+    §8).
 
     Parameters
     ----------
@@ -201,6 +209,12 @@ class ComputeOptimalResult:
     T_exponent: float
     loss_exponent: float
 
+    def to_frame(self):
+        """One row per budget C = N T: ``budget``, ``N``, ``T``, ``ridge``, ``loss``."""
+        from .._tables import grid_frame
+
+        return grid_frame(self)
+
 
 def _samples_for_budget(
     cost: Callable[[np.ndarray, np.ndarray], np.ndarray], N: np.ndarray, budget: np.ndarray
@@ -223,7 +237,7 @@ def compute_optimal(
     ridge: float | None = None,
     n_grid: int = 49,
 ) -> ComputeOptimalResult:
-    """Compute-optimal allocation ``N*(C), T*(C)`` and the loss on the frontier (spec §6.6).
+    """Compute-optimal allocation ``N*(C), T*(C)`` and the loss on the frontier (docs/theory.md §9).
 
     Parameters
     ----------

@@ -1,15 +1,15 @@
-"""Which asymptotic regime a point (N, T, ridge) of the model is in (spec §6.3, §6.4, §6.7).
+"""Which asymptotic regime a point (N, T, ridge) of the model is in (docs/theory.md §6, §7, §10).
 
 The labels, in order of precedence:
 
 ``interpolation_peak``
-    ridge 0 and ``N = T < M``: the expected loss diverges (double descent, spec §6.3).
+    ridge 0 and ``N = T < M``: the expected loss diverges (double descent, docs/theory.md §6).
 ``ridge_limited``
     ridge > 0 and the effective dimension ``d1 < min(N, T, M)/2``: the ridge, not N or T, sets the
     resolution.
 ``saturated``
     ``N ≥ M`` and ``T ≥ M``: the latent function is resolved; noise-free the loss is 0 at ridge 0,
-    with noise ``σ_ε² M/(2(T−M))`` (spec §6.7).
+    with noise ``σ_ε² M/(2(T−M))`` (docs/theory.md §10).
 ``plateau_N``
     ``N ≥ M > T``: more features only move the ``1/(1−T/N)`` factor; the loss plateaus in N at the
     kernel value ``(σ_w²/2M) T Δ_T``.
@@ -17,9 +17,9 @@ The labels, in order of precedence:
     ``T ≥ M > N``: the mirror case, a plateau in T at the approximation error ``(σ_w²/2M) N Δ_N``.
 ``breakdown``
     ``P = min(N, T) < M`` with ``P ≥ BREAKDOWN_FRACTION·M``: finite-M corrections of order
-    ``(P/M)^α`` are large and the loss falls below the ``P^{−α}`` extrapolation (§6.4, §6.7).
+    ``(P/M)^α`` are large and the loss falls below the ``P^{−α}`` extrapolation (§7, §10).
 ``power_law``
-    ``P < BREAKDOWN_FRACTION·M``: ``L ≈ K P^{−α}/(1 − P/Q)`` (spec §6.4).
+    ``P < BREAKDOWN_FRACTION·M``: ``L ≈ K P^{−α}/(1 − P/Q)`` (docs/theory.md §7).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Vectorised, bracketed root finding in log space (spec §7 items 2–3).
+"""Vectorised, bracketed root finding in log space (docs/theory.md §5 items 2–3).
 
 Every fixed point of the theory is a root of a strictly increasing function ``g(x)`` of
 ``x = log Δ`` on a known bracket ``[lo, hi]`` with ``g(lo) < 0 ≤ g(hi)``. The solver below runs a
 safeguarded Newton iteration on a whole array of such problems at once: a Newton step is taken
 only when it stays strictly inside the current bracket and the residual keeps shrinking, otherwise
 the bracket is bisected. It therefore never leaves the bracket (in particular never reaches the
-unphysical branch ``d1 ≥ P`` of §9.8, where the caller returns ``g = −inf``), converges like
+unphysical branch ``d1 ≥ P`` of §12, where the caller returns ``g = −inf``), converges like
 bisection in the worst case and quadratically near the root. Diagnostics are returned per problem
 instead of failing silently.
 """

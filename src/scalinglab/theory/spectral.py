@@ -1,4 +1,4 @@
-"""Spectral functionals d1, d2, e, b1, b2 of the deterministic equivalent (spec §6.1).
+"""Spectral functionals d1, d2, e, b1, b2 of the deterministic equivalent (docs/theory.md §5).
 
 Everything is in λ-units: for a renormalised ridge ``Δ > 0``
 
@@ -10,7 +10,7 @@ Everything is in λ-units: for a renormalised ridge ``Δ > 0``
 
 with ``v_J² = ω_J λ_J`` the target power in eigen-direction J. d1, e, b1 and b2 do not depend on
 the units (feature units: ``ξ = s²λ``, ``κ = s²Δ``). ``e`` is always computed directly, never as
-``d1 − d2`` (spec §6.1).
+``d1 − d2`` (docs/theory.md §5).
 
 Two spectra are provided:
 
@@ -82,7 +82,7 @@ class ArraySpectrum:
 
     @cached_property
     def signal(self) -> float:
-        """Σ v_J² = Σ ω_J λ_J, the noise-free label variance (spec §2)."""
+        """Σ v_J² = Σ ω_J λ_J, the noise-free label variance (docs/theory.md §1)."""
         return float(np.sum(self.target_power))
 
     @property
@@ -170,7 +170,7 @@ class PowerLawSpectrum:
 
     The summands ``g(u)`` with ``u = Δ/λ_J = c J^a`` (``a = 1+α``, ``c = Δ/λ_+``) are
     ``1/(1+u)`` (d1), ``u/(1+u)²`` (e) and ``1/(1+u)²`` (d2). For ``J > J0`` the sum is replaced by
-    Euler–Maclaurin (spec §7 item 1, made O(1) in M):
+    Euler–Maclaurin (docs/theory.md §5, made O(1) in M):
 
     .. math::
 

@@ -1,14 +1,14 @@
-"""``breakdown``: N or T approaching and exceeding the latent size M (spec §6.3, §6.7).
+"""``breakdown``: N or T approaching and exceeding the latent size M (docs/theory.md §6, §10).
 
 Ridgeless loss against T at one N below M and one above it:
 
 * N < M: past T = N the loss falls to the **plateau** ``(σ_w²/2M) N Δ_N`` as T → ∞, also once
   T exceeds M (the model, not the data, limits the loss).
 * N > M: as T → M the loss falls *below* the power law ``∝ T^{-α}`` and reaches 0 at T = M
-  (noise-free; the **breakdown** of the scaling law, spec §6.4 "near M").
+  (noise-free; the **breakdown** of the scaling law, docs/theory.md §7 "near M").
 
 Dashed: the seed's breakdown formula ``L ≈ K (1/(1 − n/m)) (1/n − 1/M)^α`` with n = min(N, T),
-m = max(N, T) and the continuum amplitude ``K = σ_w² λ_+ C_α^{1+α} / (2M)`` (spec §6.4; only
+m = max(N, T) and the continuum amplitude ``K = σ_w² λ_+ C_α^{1+α} / (2M)`` (docs/theory.md §7; only
 qualitative there); dotted: the pure power law ``K n^{-α} / (1 − n/m)``.
 """
 
@@ -25,7 +25,7 @@ from ._common import agreement_row, footer, log_grid, summary_row
 
 TITLE = "Plateau and breakdown as N or T reaches the latent size M"
 PEAK_WINDOW = (0.7, 1.4)
-"""Ridgeless points with T/N in this window are not simulated (heavy-tailed, spec §8 item 2)."""
+"""Ridgeless points with T/N in this window are not simulated (heavy-tailed, docs/theory.md §12)."""
 
 
 def seed_formula(model, N, T, power_law: bool = False) -> np.ndarray:
@@ -82,7 +82,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             f"plateau N={low}: seed formula K(1/N − 1/M)^α vs theory (T → ∞)",
             float(seed_formula(model, low, 1e12)),
             plateau_theory,
-            "seed formula: qualitative (spec §6.4)",
+            "seed formula: qualitative (docs/theory.md §7)",
         ),
         summary_row(
             f"breakdown N={high}: theory at T=0.95M / power law K T^-α/(1−T/N)",

@@ -1,9 +1,9 @@
 """``double-descent``: loss against N at fixed T, ridgeless and at the optimal ridge.
 
-At ridge 0 the loss diverges at the interpolation threshold N = T < M (``D = 0`` in spec §6.2,
-§6.3); at the optimal ridge γ*(N, T) (spec §6.5) the peak disappears and the loss decreases
-monotonically in N. Simulation at ridge 0 and at each point's own γ* (mean ± s.e. over seeds)
-over the theory curves.
+At ridge 0 the loss diverges at the interpolation threshold N = T < M (``D = 0`` in docs/theory.md
+§5, §6); at the optimal ridge γ*(N, T) (docs/theory.md §8) the peak disappears and the loss
+decreases monotonically in N. Simulation at ridge 0 and at each point's own γ* (mean ± s.e. over
+seeds) over the theory curves.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ._common import agreement_row, footer, log_grid, pick, summary_row
 
 TITLE = "Double descent at ridge 0, removed by the optimal ridge"
 PEAK_WINDOW = (0.7, 1.4)
-"""N/T window of the ridgeless peak, where the simulated mean is heavy-tailed (spec §8 item 2);
+"""N/T window of the ridgeless peak, where the simulated mean is heavy-tailed (docs/theory.md §12);
 left out of the ridge-0 simulation/theory ratio."""
 
 
@@ -63,7 +63,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             "ridge 0: N at the simulated peak of L(0)/L(γ*), over T",
             peak["N"] / T,
             1.0,
-            "peak at N = T (spec §6.3)",
+            "peak at N = T (docs/theory.md §6)",
         ),
         summary_row(
             "optimal ridge: increases of the simulated loss along N",

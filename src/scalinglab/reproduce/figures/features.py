@@ -1,10 +1,11 @@
 """``features``: spectra of linear and ReLU random features, on the model and on real data.
 
-* Linear features ``φ = Ux`` have covariance ``UΛUᵀ`` of rank ``min(N, M)`` (spec §3.1): with
+* Linear features ``φ = Ux`` have covariance ``UΛUᵀ`` of rank ``min(N, M)`` (docs/theory.md §1):
+with
   ``N < M`` the spectrum is the latent power law cut off at N; with ``N > M`` it stops at M.
 * ReLU features of a low-dimensional input extend the power law past the input dimension
-  (spec §3.2, §6.8; population spectra from :func:`scalinglab.spectra.feature_spectrum`). The
-  extension's exponent is *not* 1+α (spec §6.8), so it is reported without a prediction.
+  (docs/theory.md §11; population spectra from :func:`scalinglab.spectra.feature_spectrum`). The
+  extension's exponent is *not* 1+α (docs/theory.md §11), so it is reported without a prediction.
 * The same three cases on a real data set (scikit-learn's bundled digits by default, d = 64),
   via :func:`scalinglab.realdata.feature_spectrum`.
 """
@@ -76,7 +77,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             f"linear features, M={narrow.M}: eigenvalues beyond rank M",
             _beyond(lin_n.eigenvalues, narrow.M),
             0,
-            "rank M (spec §3.1)",
+            "rank M (docs/theory.md §1)",
         )
     )
     ext = relu_n.slopes.get("extension")
@@ -86,7 +87,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
                 f"ReLU features, M={narrow.M}: exponent of the extension (ranks {ext[0]}–{ext[1]})",
                 -ext[2],
                 float("nan"),
-                "extends past M; not 1+α (spec §6.8)",
+                "extends past M; not 1+α (docs/theory.md §11)",
             )
         )
 

@@ -1,11 +1,11 @@
 """``loss-vs-N`` and ``loss-vs-T``: learning curves, simulation over the theory curves.
 
-The simulated test loss (exact population loss, spec §5, mean ± s.e. over seeds) against N at
-several T (or against T at several N) over the deterministic-equivalent curves (spec §6.2 at
-the config's ridge). Where ``N ≪ min(T, M)`` (resp. ``T ≪ min(N, M)``) the loss is a power law
-``∝ N^{-α}`` (spec §6.4); the slope fitted to the simulation over ``fit_range`` on the curve
+The simulated test loss (exact population loss, docs/theory.md §3, mean ± s.e. over seeds) against
+N at several T (or against T at several N) over the deterministic-equivalent curves (docs/theory.md
+§5 at the config's ridge). Where ``N ≪ min(T, M)`` (resp. ``T ≪ min(N, M)``) the loss is a power law
+``∝ N^{-α}`` (docs/theory.md §7); the slope fitted to the simulation over ``fit_range`` on the curve
 with the largest other size is compared with ``−α`` (and with the theory's own slope there).
-Past the other size the curve bends over to its plateau (spec §6.3, §6.7).
+Past the other size the curve bends over to its plateau (docs/theory.md §6, §10).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """``optimal-ridge``: γ* across (N, T), the gain over γ → 0, and a simulated ridge scan.
 
-(a) The optimal ridge γ*(N, T) of the deterministic equivalent (spec §6.5; for α = 1 in the
+(a) The optimal ridge γ*(N, T) of the deterministic equivalent (docs/theory.md §8; for α = 1 in the
 continuum it is ``π² σ_u² λ_+ / (4M)``, independent of N and T). (b) The gain
 ``L(γ → 0) / L(γ*)``, infinite on the interpolation line N = T < M. (c) The loss against γ at a
 few (N, T): simulation (common random numbers across γ) over theory; the simulated minimum
-should sit at γ* (spec §9.3).
+should sit at γ* (docs/theory.md §12).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
                 f"N={n}, T={t}: simulated loss at γ* / theory L*",
                 at["loss_mean"],
                 float(l_star),
-                "spec §9.3",
+                "docs/theory.md §12",
             )
         )
     finite = heat[np.isfinite(heat["gain"])]
@@ -104,7 +104,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
                     "γ* median over N, T < M/10 (α = 1)",
                     float(mid["ridge"].median()),
                     np.pi**2 * model.sigma_u**2 * model.lambda_plus / (4 * model.M),
-                    "continuum π²σ_u²λ₊/(4M) (spec §6.5)",
+                    "continuum π²σ_u²λ₊/(4M) (docs/theory.md §8)",
                 )
             )
     return {
@@ -147,7 +147,7 @@ def draw(tables, cfg):
         axes[0],
         pos if len(pos) else heat,
         "ridge",
-        "optimal ridge γ*  [spec §4 units]",
+        "optimal ridge γ*  [docs/theory.md §2 units]",
         "magma",
     )
     axes[0].set_title("(a) optimal ridge γ*(N, T)")
@@ -171,7 +171,7 @@ def draw(tables, cfg):
         ax.axvline(g_star, color=color, ls=":", lw=0.9)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("ridge γ  [spec §4 units]")
+    ax.set_xlabel("ridge γ  [docs/theory.md §2 units]")
     ax.set_ylabel(LOSS_LABEL)
     ax.set_title("(c) loss against γ (dotted: γ*)")
     ax.legend(loc="upper left", title="lines: theory · points: sim.")

@@ -1,10 +1,11 @@
 """``phase``: the loss over a log grid of (N, T) at the optimal ridge, with the compute path.
 
-The heat map is the deterministic-equivalent loss at the optimal ridge γ*(N, T) (spec §6.5) with
-contour lines; the dashed line is equiparameterization N = T and the red path the
-compute-optimal allocation N*(C), T*(C) for compute C = N·T (spec §6.6), which lies on N = T for
-noise-free labels. Simulated points (each at its own γ*) are drawn as circles in the same
-colour scale. The loss exponent along the path is compared with the continuum −α/2 (spec §6.6).
+The heat map is the deterministic-equivalent loss at the optimal ridge γ*(N, T) (docs/theory.md §8)
+with contour lines; the dashed line is equiparameterization N = T and the red path the
+compute-optimal allocation N*(C), T*(C) for compute C = N·T (docs/theory.md §9), which lies on N =
+T for noise-free labels. Simulated points (each at its own γ*) are drawn as circles in the same
+colour scale. The loss exponent along the path is compared with the continuum −α/2 (docs/theory.md
+§9).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             "compute-optimal N*/T* at the largest budget",
             float(path.N[top] / path.T[top]),
             1.0,
-            "noise-free: N = T (spec §6.6)",
+            "noise-free: N = T (docs/theory.md §9)",
         ),
         summary_row(
             "compute-optimal exponent of N* in C",
@@ -69,7 +70,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             "compute-optimal loss exponent d log L*/d log C",
             fit.loss_exponent,
             -model.alpha / 2,
-            "continuum −α/2; finite M steepens it (spec §6.4)",
+            "continuum −α/2; finite M steepens it (docs/theory.md §7)",
         ),
         agreement_row("simulated / theory loss at γ*", ratio),
     ]

@@ -1,8 +1,8 @@
 """``scaling-fit``: a scaling-law fit of simulated losses and its extrapolation error.
 
 The loss is simulated at the optimal ridge γ*(N, T) on a grid of (N, T). A scaling law (default
-``mrs``: ``L = k (1/N + 1/T)^α``, the optimal-ridge form of spec §6.5) is fitted to the points
-with N and T at most ``holdout_above`` (:func:`scalinglab.fitting.extrapolation_check`) and
+``mrs``: ``L = k (1/N + 1/T)^α``, the optimal-ridge form of docs/theory.md §8) is fitted to the
+points with N and T at most ``holdout_above`` (:func:`scalinglab.fitting.extrapolation_check`) and
 extrapolated to the held-out larger ones. The fitted exponent is set beside α, and the
 extrapolation error of the fit beside that of the deterministic-equivalent theory.
 """

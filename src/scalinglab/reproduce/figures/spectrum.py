@@ -1,9 +1,9 @@
 """``spectrum``: the latent power law against sample-covariance spectra at several T.
 
-The latent covariance has ``λ_J = λ_+ J^{-(1+α)}`` (spec §2). The sample covariance ``XᵀX/T`` of T
-draws has rank ``min(T, M)``: its rank-ordered spectrum follows the power law and falls off
-sharply at rank T. Each sample spectrum is drawn from an explicit seed and compared with the
-Silverstein (Marchenko–Pastur) prediction of the sample spectrum
+The latent covariance has ``λ_J = λ_+ J^{-(1+α)}`` (docs/theory.md §1). The sample covariance
+``XᵀX/T`` of T draws has rank ``min(T, M)``: its rank-ordered spectrum follows the power law and
+falls off sharply at rank T. Each sample spectrum is drawn from an explicit seed and compared with
+the Silverstein (Marchenko–Pastur) prediction of the sample spectrum
 (:func:`scalinglab.realdata.latent_size.predicted_sample_spectrum`); its fitted exponent
 (:func:`scalinglab.realdata.fit_power_law`, automatic range) is set beside ``1 + α``.
 """
