@@ -47,10 +47,10 @@
   const X_TOL = 1e-5;
 
   const REASONS = {
-    peak: 'ridgeless interpolation peak N = T < M: the expected test loss diverges (spec §6.3); ' +
+    peak: 'ridgeless interpolation peak N = T < M: the expected test loss diverges (docs/theory.md §6); ' +
       'use ridge > 0',
-    noisyEdge: 'T = M <= N at ridge 0: the label-noise variance diverges (spec §6.3)',
-    cleanEdge: 'T = M <= N at ridge 0 without noise: exact recovery, loss 0 (spec §8 item 3)',
+    noisyEdge: 'T = M <= N at ridge 0: the label-noise variance diverges (docs/theory.md §6)',
+    cleanEdge: 'T = M <= N at ridge 0 without noise: exact recovery, loss 0 (docs/theory.md §12)',
     notConverged: 'the fixed-point solver did not converge (see residual)',
   };
 
