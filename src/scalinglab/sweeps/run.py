@@ -1,10 +1,15 @@
-"""``run_sweep``: validate, expand, skip finished tasks, run the rest, store each as it ends."""
+"""``run_sweep``: validate, lock, verify, skip finished tasks, run the rest, store each as it
+ends, and stop with one line (what is saved, how to resume) whatever ends the run early."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,8 +17,11 @@ from typing import Any
 from .._validation import check_int
 from ..exceptions import ConfigError
 from ._progress import task_bar
+from .cluster import ClusterConfig
 from .config import SweepConfig, load_config
+from .errors import ClusterLost, SweepStopped
 from .execute import execute, plan_execution
+from .parts import write_part
 from .store import SweepStore
 from .tasks import expand_tasks
 
@@ -51,11 +59,19 @@ class SweepSummary:
         )
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """A log file that never prints a traceback (e.g. when the disk is full): the run's own
+    error says what happened."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def _logger(path: Path) -> tuple[logging.Logger, logging.Handler]:
     logger = logging.getLogger(f"scalinglab.sweeps.{path.resolve()}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    handler = logging.FileHandler(path)
+    handler = _QuietFileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     return logger, handler
@@ -86,18 +102,56 @@ def _check_resources(config: SweepConfig) -> None:
     check_fits(simulation_bytes(n, t, default_chunk(n, t), itemsize), f"A task at N = {n}, T = {t}")
 
 
+class _Terminated(Exception):
+    """SIGTERM, raised in the main thread by :func:`_sigterm_raises`."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`_Terminated` while the run lives (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _cluster_config(cluster: Any, config: SweepConfig) -> ClusterConfig | None:
+    """The SLURM settings: ``cluster`` ("slurm", a dict or a ClusterConfig) over the file's."""
+    if cluster is None or isinstance(cluster, ClusterConfig):
+        return cluster
+    base = config.cluster or ClusterConfig()
+    if isinstance(cluster, str):
+        return base.merged(kind=cluster)
+    if isinstance(cluster, Mapping):
+        return base.merged(**cluster)
+    raise ConfigError(
+        f"The 'cluster' parameter must be 'slurm' or a table of settings. Got {cluster!r} instead."
+    )
+
+
 def run_sweep(
     config_or_path: SweepConfig | Mapping[str, Any] | str | Path,
     out_dir: str | Path | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
+    cluster: str | Mapping[str, Any] | ClusterConfig | None = None,
     quiet: bool = True,
     force_new: bool = False,
+    rebuild_manifest: bool = False,
+    break_lock: bool = False,
     retries: int = 1,
     resources: dict[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepSummary:
-    """Run (or resume) a sweep and store one Parquet part per finished task.
+    """Run (or resume) a sweep and store one verified Parquet part per finished task.
 
     Parameters
     ----------
@@ -111,15 +165,25 @@ def run_sweep(
     workers : int, optional
         Local worker processes (default: one per core, at most one per task; 1 runs the tasks
         in this process, and so does a sweep estimated to take under a second).
+    cluster : "slurm", dict or ClusterConfig, optional
+        Run on SLURM (dask-jobqueue) with the file's ``[cluster]`` settings updated by these
+        (see :mod:`.cluster`). Without ``scheduler`` and ``workers``, a file with a
+        ``[cluster]`` table runs on SLURM too.
     quiet : bool
         No progress bar (a log is always written to ``out_dir/sweep.log``).
     force_new : bool
         If ``out_dir`` holds results of a different sweep, move them aside and start over
         (otherwise that is an error).
+    rebuild_manifest : bool
+        Replace a missing or unreadable manifest with this sweep's; the parts are verified
+        against it and only the missing or bad ones recomputed.
+    break_lock : bool
+        Take the folder over from a run that holds its lock (when that run is known to be
+        gone but cannot be proven so, see :mod:`.lock`).
     retries : int
-        Dask retries of a task that raised.
+        Further tries of a task that raised before it is recorded as failed.
     resources : dict, optional
-        Dask worker resources each task needs (e.g. ``{"GPU": 1}``).
+        Dask worker resources each batch of tasks needs (e.g. ``{"GPU": 1}``).
     progress : callable, optional
         Called as ``progress(done, total)`` after each task (finished before this call count).
 
@@ -127,6 +191,15 @@ def run_sweep(
     -------
     SweepSummary
         Failed tasks are recorded (``out_dir/failed``) and retried by the next call.
+
+    Raises
+    ------
+    ConfigError
+        Bad input: the file, an option, an unusable or locked output folder.
+    SweepStopped
+        The environment ended the run early (disk full, lost cluster, Ctrl-C, SIGTERM): the
+        message says how many tasks are saved and how to resume; ``exit_code`` is 1, 130 or
+        143.
     """
     config = load_config(config_or_path)
     retries = check_int("retries", retries, low=0)
@@ -137,20 +210,36 @@ def run_sweep(
             "The 'out' parameter must be given (--out, or `out = ...` in the sweep file). "
             "Got None instead."
         )
+    slurm = _cluster_config(cluster, config)
+    if slurm is None and scheduler is None and workers is None:
+        slurm = config.cluster
     _check_resources(config)
     tasks = expand_tasks(config)
+    estimate = task_seconds_estimate(config)
+    resume = f"scalinglab sweep run {config_or_path if source is not None else 'FILE'} --out {out}"
     store = SweepStore(out)
-    store.open(config, source, force_new=force_new)
+    store.open(
+        config, source, force_new=force_new, rebuild_manifest=rebuild_manifest,
+        break_lock=break_lock,
+    )  # fmt: skip
     logger, handler = _logger(store.log_path)
+    saved = 0
     try:
-        done_before = store.done_ids()
-        pending = [t for t in tasks if t.task_id not in done_before]
-        tiny = len(pending) * task_seconds_estimate(config) < TINY_SECONDS
-        execution = plan_execution(scheduler, workers, len(pending), tiny=tiny)
+        check = store.check_parts(tasks)
+        if check.bad:
+            message = check.message(store.parts)
+            target = store.quarantine(check)
+            logger.warning("%s; moved to %s", message, target)
+            warnings.warn(f"{message}. Moved to {target}; recomputing them.", UserWarning,
+                          stacklevel=2)  # fmt: skip
+        pending = [t for t in tasks if t.task_id not in check.good]
+        saved = len(tasks) - len(pending)
+        tiny = len(pending) * estimate < TINY_SECONDS
+        execution = plan_execution(scheduler, workers, len(pending), tiny=tiny, cluster=slurm)
         summary = SweepSummary(
             out_dir=Path(out),
             total=len(tasks),
-            skipped=len(tasks) - len(pending),
+            skipped=saved,
             done=0,
             failed=0,
             seconds=0.0,
@@ -165,28 +254,56 @@ def run_sweep(
             summary.execution,
         )
         start = time.perf_counter()
-        with task_bar("sweep", enabled=not quiet) as bar:
-            for callback in (bar, progress):
-                if callback is not None:
+        stop: tuple[str, int] | None = None
+        try:
+            with _sigterm_raises(), task_bar("sweep", enabled=not quiet) as bar:
+                callbacks = [c for c in (bar, progress) if c is not None]
+                for callback in callbacks:
                     callback(summary.skipped, summary.total)
-            for task, columns, error in execute(pending, execution, retries, resources):
-                if error is None:
-                    store.write_part(task, columns)
-                    summary.done += 1
-                    logger.info("done %s %s in %.3f s", task.task_id, task.params,
-                                columns["task_seconds"][0])  # fmt: skip
-                    if columns["warning"][0]:
-                        logger.warning("task %s: %s", task.task_id, columns["warning"][0])
-                else:
-                    store.write_failure(task, error)
-                    summary.failed += 1
-                    summary.failures[task.task_id] = f"{type(error).__name__}: {error}"
-                    logger.error("failed %s %s: %s", task.task_id, task.params,
-                                 summary.failures[task.task_id])  # fmt: skip
-                for callback in (bar, progress):
-                    if callback is not None:
+                outcomes = execute(pending, execution, retries, resources, estimate)
+                for task, columns, error in outcomes:
+                    if error is None:
+                        try:
+                            write_part(store.parts, task.task_id, store.digest, columns)
+                            store.clear_failure(task.task_id)
+                        except OSError as err:
+                            stop = (f"could not write to {out} ({err.strerror or err})", 1)
+                            break
+                        summary.done += 1
+                        saved += 1
+                        logger.info("done %s %s in %.3f s", task.task_id, task.params,
+                                    columns["task_seconds"][0])  # fmt: skip
+                        if columns["warning"][0]:
+                            logger.warning("task %s: %s", task.task_id, columns["warning"][0])
+                    else:
+                        try:
+                            store.write_failure(task, error)
+                        except OSError as err:
+                            stop = (f"could not write to {out} ({err.strerror or err})", 1)
+                            break
+                        summary.failed += 1
+                        summary.failures[task.task_id] = error
+                        logger.error("failed %s %s: %s", task.task_id, task.params, error)
+                    for callback in callbacks:
                         callback(summary.skipped + summary.done + summary.failed, summary.total)
+                    if store.lock.lost:
+                        stop = ("another run took over the lock of this folder", 1)
+                        break
+        except KeyboardInterrupt:
+            stop = ("interrupted (Ctrl-C)", 130)
+        except _Terminated:
+            stop = ("terminated (SIGTERM)", 143)
+        except ClusterLost as err:
+            stop = (str(err), 1)
         summary.seconds = time.perf_counter() - start
+        if stop is not None:
+            reason, code = stop
+            line = (
+                f"Sweep stopped: {reason}. {saved} of {len(tasks)} tasks are saved in {out}; "
+                f"rerun `{resume}` to resume."
+            )
+            logger.error("%s", line)
+            raise SweepStopped(line, code)
         logger.info("%s", summary.line())
     finally:
         logger.removeHandler(handler)
