@@ -42,15 +42,15 @@ def test_run_status_collect(tmp_path, capsys):
     assert _run(["sweep", "collect", str(out), "--out", str(table_file)]) == 0
     table = pd.read_parquet(table_file)
     assert len(table) == 2 * 3 * 2 * 2  # N x T x ridge x noise
-    for column in ("M", "alpha", "N", "T", "ridge", "noise", "loss_mean", "loss_sem",
-                   "train_loss_mean", "seeds"):  # fmt: skip
+    for column in ("M", "alpha", "N", "T", "ridge", "noise", "loss", "loss_sem",
+                   "train_loss", "train_loss_sem", "seeds"):  # fmt: skip
         assert column in table.columns
     pd.testing.assert_frame_equal(table, collect(out))
     assert sorted(set(table["T"])) == [10, 20, 40]
     capsys.readouterr()
     assert _run(["sweep", "collect", str(out), "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert len(records) == len(table) and {"N", "T", "ridge", "noise", "loss_mean"} <= set(
+    assert len(records) == len(table) and {"N", "T", "ridge", "noise", "loss"} <= set(
         records[0]
     )
 

@@ -34,14 +34,15 @@ def test_collect_is_the_seed_mean_and_standard_error(tmp_path):
     run_sweep(small_sweep(), tmp_path, workers=1)
     rows, table = load_results(tmp_path), collect(tmp_path)
     assert len(table) == 2 * 2 * 2 * 2 * 2  # alpha x noise x N x T x ridge
-    assert {"loss_mean", "loss_sem", "train_loss_mean", "seeds"} <= set(table.columns)
+    assert list(table.columns) == [*AXES, "loss", "loss_sem", "train_loss", "train_loss_sem",
+                                   "seeds"]  # fmt: skip
     assert (table["seeds"] == 3).all()
     for _, point in table.sample(5, random_state=0).iterrows():
         mask = np.logical_and.reduce([rows[a] == point[a] for a in AXES])
         losses = rows.loc[mask, "loss"].to_numpy()
         assert losses.size == 3
         # Independent recomputation of the mean and s.e. (s.d. with ddof=1 over sqrt(n)).
-        assert point["loss_mean"] == pytest.approx(losses.sum() / 3, rel=1e-14)
+        assert point["loss"] == pytest.approx(losses.sum() / 3, rel=1e-14)
         sem = np.sqrt(((losses - losses.mean()) ** 2).sum() / 2 / 3)
         assert point["loss_sem"] == pytest.approx(sem, rel=1e-12)
 

@@ -18,7 +18,7 @@ from .config import AXES
 from .store import SweepStore, atomic_write
 from .tasks import expand_tasks
 
-__all__ = ["FORMATS", "collect", "load_results", "write_table"]
+__all__ = ["FORMATS", "check_table_path", "collect", "load_results", "write_table"]
 
 KEY = [*AXES, "seed"]
 STATS = ["loss", "loss_sem", "train_loss", "train_loss_sem", "seeds"]
@@ -116,6 +116,17 @@ def collect(out_dir: str | Path, check_version: bool = True):
     return table[[*AXES, *STATS]]
 
 
+def check_table_path(path: str | Path) -> Path:
+    """``path`` if it names a .parquet or .csv file, else a :class:`ConfigError`."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS or path.is_dir():
+        raise ConfigError(
+            f"The 'out' parameter must be a file ending in {' or '.join(FORMATS)}. "
+            f"Got {str(path)!r} instead."
+        )
+    return path
+
+
 def write_table(table, path: str | Path) -> None:
     """Write ``table`` to ``path`` atomically, as Parquet or CSV by its extension.
 
@@ -123,16 +134,8 @@ def write_table(table, path: str | Path) -> None:
     previous file intact. Raises :class:`ConfigError` for another extension; an
     :class:`OSError` of the disk propagates (the caller reports it).
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise ConfigError(
-            f"The 'out' parameter must be a file ending in {' or '.join(FORMATS)}. "
-            f"Got {str(path)!r} instead."
-        )
-    if path.is_dir():
-        raise ConfigError(f"The 'out' parameter must be a file. Got the folder {str(path)!r}.")
-    if suffix == ".parquet":
+    path = check_table_path(path)
+    if path.suffix.lower() == ".parquet":
         atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
     else:
         atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
