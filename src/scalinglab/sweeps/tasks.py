@@ -18,10 +18,11 @@ import hashlib
 import itertools
 import json
 import os
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +133,26 @@ def _test_fault(task: Task) -> None:
         os._exit(3)
 
 
+class _Pins:
+    """The process-wide thread pins, shared by concurrent batches (a Dask worker may run
+    several threads): the first batch to start sets them, the last to end restores them."""
+
+    lock = threading.Lock()
+    users = 0
+    stack: ExitStack | None = None
+
+
+def _torch_threads(threads: int) -> Iterator[None]:
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 @contextmanager
 def task_threads(torch: bool = False) -> Iterator[None]:
     """Run with :data:`TASK_THREADS` BLAS/OpenMP, draw and (``torch``) PyTorch threads.
@@ -140,24 +161,31 @@ def task_threads(torch: bool = False) -> Iterator[None]:
     SLURM job), so that a task performs the same floating-point operations in the same order
     everywhere: its numbers are bit-identical wherever it runs. (BLAS results depend on the
     thread count through the blocking of the reductions; the draws do not, see
-    :func:`~scalinglab.simulation.accumulate.limit_draw_threads`.)
+    :func:`~scalinglab.simulation.accumulate.limit_draw_threads`.) The pins are process-wide
+    and held while any batch runs (:class:`_Pins`).
     """
     from threadpoolctl import threadpool_limits
 
     from ..simulation.accumulate import limit_draw_threads
 
-    previous = None
-    if torch:
-        import torch as th
-
-        previous = th.get_num_threads()
-        th.set_num_threads(TASK_THREADS)
+    with _Pins.lock:
+        if _Pins.users == 0:
+            stack = ExitStack()
+            stack.enter_context(threadpool_limits(TASK_THREADS))
+            stack.enter_context(limit_draw_threads(TASK_THREADS))
+            _Pins.stack = stack
+        if torch and not getattr(_Pins.stack, "torch", False):
+            _Pins.stack.enter_context(contextmanager(_torch_threads)(TASK_THREADS))
+            _Pins.stack.torch = True
+        _Pins.users += 1
     try:
-        with threadpool_limits(TASK_THREADS), limit_draw_threads(TASK_THREADS):
-            yield
+        yield
     finally:
-        if previous is not None:
-            th.set_num_threads(previous)
+        with _Pins.lock:
+            _Pins.users -= 1
+            if _Pins.users == 0:
+                _Pins.stack.close()
+                _Pins.stack = None
 
 
 def iter_batch(tasks: Sequence[Task], retries: int = 0) -> Iterator[Outcome]:
