@@ -50,9 +50,7 @@ def test_run_status_collect(tmp_path, capsys):
     capsys.readouterr()
     assert _run(["sweep", "collect", str(out), "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert len(records) == len(table) and {"N", "T", "ridge", "noise", "loss"} <= set(
-        records[0]
-    )
+    assert len(records) == len(table) and {"N", "T", "ridge", "noise", "loss"} <= set(records[0])
 
 
 def test_failed_tasks_give_exit_1_and_a_summary_line(tmp_path, capsys, monkeypatch):

@@ -52,7 +52,7 @@ def test_a_live_driver_in_another_process_is_refused_until_break_lock(tmp_path, 
         with pytest.raises(ConfigError, match=rf"in use .*pid {holder.pid}.*--break-lock"):
             run_sweep(small_sweep(seeds=1), tmp_path, workers=1)
         sweep = tmp_path / "sweep.toml"
-        sweep.write_text('seeds = 1\n[grid]\nM = [50]\nN = [10]\nT = [10]\n')
+        sweep.write_text("seeds = 1\n[grid]\nM = [50]\nN = [10]\nT = [10]\n")
         with pytest.raises(SystemExit) as stop:
             main(["sweep", "run", str(sweep), "--out", str(tmp_path), "--quiet"])
         err = capsys.readouterr().err.strip().splitlines()

@@ -125,9 +125,29 @@ def plan_batches(tasks: Sequence[Task], task_seconds: float, workers: int) -> li
 
 
 @contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Dask's own log lines (reconnect attempts, worker deaths) off the terminal: the sweep
+    reports what matters in its one line and in sweep.log."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "dask_jobqueue")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+@contextmanager
 def dask_client(execution: Execution) -> Iterator[Any]:
     """A Dask client: on a new LocalCluster of single-threaded workers, on a new SLURM
     cluster, or at an address. A cluster that cannot start raises :class:`ClusterLost`."""
+    with _quiet_dask():
+        yield from _client(execution)
+
+
+def _client(execution: Execution) -> Iterator[Any]:
     import dask
     from distributed import Client, LocalCluster
 
@@ -136,7 +156,11 @@ def dask_client(execution: Execution) -> Iterator[Any]:
             if execution.mode == "local":
                 # Saturation 1: a worker holds only the batch it runs, so if it dies no queued
                 # bystander is blamed (counted towards allowed-failures) with it.
-                with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                settings = {
+                    "distributed.scheduler.worker-saturation": 1.0,
+                    "distributed.worker.preload": ["scalinglab.sweeps._worker"],
+                }
+                with dask.config.set(settings):
                     cluster = LocalCluster(
                         n_workers=execution.workers,
                         threads_per_worker=1,
@@ -168,7 +192,7 @@ def dask_client(execution: Execution) -> Iterator[Any]:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+    return f"{type(exc).__name__}: {text[0][:200].rstrip('.')}" if text else type(exc).__name__
 
 
 def execute(
@@ -213,8 +237,11 @@ def execute(
                 continue
             except Exception as exc:
                 if client.status != "running" or future.cancelled():
-                    raise ClusterLost(f"lost {execution.describe()} ({_first_line(exc)})") from None
-                raise
+                    why = "connection lost" if future.cancelled() else _first_line(exc)
+                    raise ClusterLost(f"lost {execution.describe()} ({why})") from None
+                raise ClusterLost(  # e.g. workers with another scalinglab version
+                    f"a batch could not run on {execution.describe()} ({_first_line(exc)})"
+                ) from None
             finally:
                 future.release()
             yield from outcomes

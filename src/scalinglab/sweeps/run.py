@@ -102,8 +102,9 @@ def _check_resources(config: SweepConfig) -> None:
     check_fits(simulation_bytes(n, t, default_chunk(n, t), itemsize), f"A task at N = {n}, T = {t}")
 
 
-class _Terminated(Exception):
-    """SIGTERM, raised in the main thread by :func:`_sigterm_raises`."""
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread by :func:`_sigterm_raises` (a BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` takes it for a task's failure)."""
 
 
 @contextlib.contextmanager
