@@ -1,4 +1,4 @@
-"""A real single-node SLURM cluster for the sweep tests (and for ``.ci/run``), standard library only.
+"""A real single-node SLURM cluster for the sweep tests and `.ci/run` (standard library only).
 
 ``python3 tests/sweeps/slurm_cluster.py start`` installs Debian's ``slurm-wlm`` and ``munge``
 with apt if they are missing (root only), writes a minimal ``slurm.conf`` for this machine to
