@@ -124,11 +124,15 @@ def plan_batches(tasks: Sequence[Task], task_seconds: float, workers: int) -> li
     return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
 
 
+DASK_LOGGERS = ("distributed", "dask_jobqueue")
+
+
 @contextmanager
 def _quiet_dask() -> Iterator[None]:
     """Dask's own log lines (reconnect attempts, worker deaths) off the terminal: the sweep
     reports what matters in its one line and in sweep.log."""
-    loggers = [logging.getLogger(name) for name in ("distributed", "dask_jobqueue")]
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in DASK_LOGGERS]
+    loggers = [logging.getLogger(n) for n in {*DASK_LOGGERS, *names}]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.CRITICAL + 1)
@@ -158,7 +162,10 @@ def _client(execution: Execution) -> Iterator[Any]:
                 # bystander is blamed (counted towards allowed-failures) with it.
                 settings = {
                     "distributed.scheduler.worker-saturation": 1.0,
-                    "distributed.worker.preload": ["scalinglab.sweeps._worker"],
+                    "distributed.worker.preload": [
+                        *dask.config.get("distributed.worker.preload", []),
+                        "scalinglab.sweeps._worker",
+                    ],
                 }
                 with dask.config.set(settings):
                     cluster = LocalCluster(

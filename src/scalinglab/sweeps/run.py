@@ -224,7 +224,6 @@ def run_sweep(
         break_lock=break_lock,
     )  # fmt: skip
     logger, handler = _logger(store.log_path)
-    saved = 0
     try:
         check = store.check_parts(tasks)
         if check.bad:
@@ -234,13 +233,12 @@ def run_sweep(
             warnings.warn(f"{message}. Moved to {target}; recomputing them.", UserWarning,
                           stacklevel=2)  # fmt: skip
         pending = [t for t in tasks if t.task_id not in check.good]
-        saved = len(tasks) - len(pending)
         tiny = len(pending) * estimate < TINY_SECONDS
         execution = plan_execution(scheduler, workers, len(pending), tiny=tiny, cluster=slurm)
         summary = SweepSummary(
             out_dir=Path(out),
             total=len(tasks),
-            skipped=saved,
+            skipped=len(tasks) - len(pending),
             done=0,
             failed=0,
             seconds=0.0,
@@ -271,7 +269,6 @@ def run_sweep(
                             stop = (f"could not write to {out} ({err.strerror or err})", 1)
                             break
                         summary.done += 1
-                        saved += 1
                         logger.info("done %s %s in %.3f s", task.task_id, task.params,
                                     columns["task_seconds"][0])  # fmt: skip
                         if columns["warning"][0]:
@@ -299,6 +296,8 @@ def run_sweep(
         summary.seconds = time.perf_counter() - start
         if stop is not None:
             reason, code = stop
+            # counted on disk: a signal may land between a part's rename and the count
+            saved = len(set(store.part_names()) & {t.task_id for t in tasks})
             line = (
                 f"Sweep stopped: {reason}. {saved} of {len(tasks)} tasks are saved in {out}; "
                 f"rerun `{resume}` to resume."

@@ -232,6 +232,10 @@ class SweepStore:
             if e.name.endswith(suffix) and not e.name.startswith(".")
         ]
 
+    def part_names(self) -> list[str]:
+        """The task ids of the part files present (unverified)."""
+        return self._names(self.parts, ".parquet")
+
     def check_parts(self, tasks: list[Task] | None = None) -> PartCheck:
         """Verify every part against the sweep (see :func:`~.parts.verify_parts`)."""
         manifest = self.manifest()
