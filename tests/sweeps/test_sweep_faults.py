@@ -74,7 +74,7 @@ def test_a_corrupt_or_missing_manifest_is_one_line_and_rebuild_recovers(
         code, err = _cli("sweep", *command)
         assert code == 2 and "--rebuild-manifest" in _one_line(err), (command, err)
     code, err = _cli("sweep", "run", str(sweep_file), "--out", str(out), "--rebuild-manifest")
-    assert code == 0 and f"0 task(s) done in" in err[-1] and f"{TASKS} already done" in err[-1]
+    assert code == 0 and "0 task(s) done in" in err[-1] and f"{TASKS} already done" in err[-1]
     assert_same_rows(load_results(out), load_results(reference))
     if damage is not None:  # the damaged manifest is kept aside, not deleted
         assert [p.read_bytes() for p in out.glob("manifest.json.replaced-*")] == [damage]
