@@ -200,8 +200,8 @@ def test_workers_that_die_at_start_up_are_one_line(tmp_path, sweep_file):
 def test_a_task_that_fails_repeatedly_is_recorded_with_its_parameters(tmp_path, sweep_file):
     victim = expand_tasks(load_config(sweep_file))[3]
     out = tmp_path / "out"
-    code, err = _cli("sweep", "run", str(sweep_file), "--out", str(out), "--workers", "1",
-                     "--retries", "2", "--quiet", env={FAULT_ENV: f"raise:{victim.task_id}"})  # fmt: skip
+    args = ["sweep", "run", str(sweep_file), "--out", str(out), "--workers", "1", "--quiet"]
+    code, err = _cli(*args, "--retries", "2", env={FAULT_ENV: f"raise:{victim.task_id}"})
     assert code == 1 and "1 of 30 tasks failed" in _one_line(err)
     text = subprocess.run([str(SCRIPT), "sweep", "status", str(out)], capture_output=True,
                           text=True).stdout  # fmt: skip
