@@ -66,7 +66,7 @@ def write_conf() -> Path:
         (CONF_DIR / sub).mkdir(parents=True, exist_ok=True)
     text = f"""\
 ClusterName=scalinglab
-SlurmctldHost={node}
+SlurmctldHost={node}(127.0.0.1)
 SlurmctldPort=16817
 SlurmdPort=16818
 SlurmUser=root
@@ -91,7 +91,7 @@ SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
 MinJobAge=30
-NodeName={node} CPUs={os.cpu_count()} RealMemory={_memory_mb()} State=UNKNOWN
+NodeName={node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory={_memory_mb()} State=UNKNOWN
 PartitionName=debug Nodes={node} Default=YES MaxTime=INFINITE State=UP
 """
     path = conf_path()
@@ -161,9 +161,11 @@ def start(timeout: float = 60.0) -> list[str]:
 
 
 def stop(daemons: list[str]) -> None:
-    """End the SLURM daemons in ``daemons`` that this module started (by their pid files)."""
-    for name in ("slurmd", "slurmctld"):
-        if name in daemons and (pid := _pid_alive(CONF_DIR / f"{name}.pid")) is not None:
+    """End the daemons in ``daemons`` that this module started (by their pid files)."""
+    pidfiles = {"slurmd": CONF_DIR / "slurmd.pid", "slurmctld": CONF_DIR / "slurmctld.pid",
+                "munged": Path("/run/munge/munged.pid")}  # fmt: skip
+    for name, pidfile in pidfiles.items():
+        if name in daemons and (pid := _pid_alive(pidfile)) is not None:
             os.kill(pid, 15)
 
 
@@ -176,6 +178,6 @@ if __name__ == "__main__":
         else:
             print(f"SLURM cluster up ({conf_path()}); started: {', '.join(start()) or 'none'}")
     elif command == "stop":
-        stop(["slurmd", "slurmctld"])
+        stop(["slurmd", "slurmctld", "munged"])
     else:
         sys.exit(f"usage: {sys.argv[0]} [start|stop]")

@@ -100,8 +100,9 @@ class ClusterConfig(BaseModel):
         given = {k: v for k, v in flags.items() if v is not None}
         return ClusterConfig.model_validate({**self.model_dump(), **given})
 
-    def start(self):
-        """Start a dask-jobqueue SLURMCluster with these settings and its adaptive scaling."""
+    def start(self, log_directory: str | None = None):
+        """Start a dask-jobqueue SLURMCluster with these settings and its adaptive scaling;
+        the jobs' output goes to ``log_directory``."""
         try:
             from dask_jobqueue import SLURMCluster
         except ImportError:
@@ -118,6 +119,7 @@ class ClusterConfig(BaseModel):
             memory=self.memory,
             walltime=self.walltime,
             job_extra_directives=list(self.job_extra),
+            log_directory=log_directory,
             scheduler_options={"dashboard_address": None},
             silence_logs=logging.CRITICAL,
         )

@@ -49,6 +49,7 @@ class Execution:
     workers: int = 1
     address: str | None = None
     cluster: ClusterConfig | None = None
+    log_directory: str | None = None  # of the SLURM jobs' output
 
     def describe(self) -> str:
         if self.mode == "inprocess":
@@ -177,7 +178,7 @@ def _client(execution: Execution) -> Iterator[Any]:
                         silence_logs=logging.CRITICAL,
                     )
             else:
-                cluster = execution.cluster.start()
+                cluster = execution.cluster.start(execution.log_directory)
             client = Client(cluster)
         except (OSError, RuntimeError, TimeoutError) as exc:
             raise ClusterLost(

@@ -10,7 +10,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +235,8 @@ def run_sweep(
         pending = [t for t in tasks if t.task_id not in check.good]
         tiny = len(pending) * estimate < TINY_SECONDS
         execution = plan_execution(scheduler, workers, len(pending), tiny=tiny, cluster=slurm)
+        if execution.mode == "slurm":
+            execution = replace(execution, log_directory=str(store.root / "slurm-logs"))
         summary = SweepSummary(
             out_dir=Path(out),
             total=len(tasks),
