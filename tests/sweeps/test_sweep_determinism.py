@@ -10,6 +10,7 @@ import shutil
 from threadpoolctl import threadpool_limits
 
 from scalinglab.sweeps import collect, run_sweep, write_table
+from scalinglab.sweeps import run as run_module
 from sweeps.sweep_helpers import small_sweep
 
 
@@ -26,8 +27,10 @@ def _collected(out) -> bytes:
     return target.read_bytes()
 
 
-def test_collected_parquet_is_byte_identical_across_execution_modes(tmp_path):
+def test_collected_parquet_is_byte_identical_across_execution_modes(tmp_path, monkeypatch):
     from distributed import LocalCluster
+
+    monkeypatch.setattr(run_module, "FLUSH_SECONDS", 0.0)  # a part per task
 
     config = _sweep()
     threads = max(2, os.cpu_count() or 1)

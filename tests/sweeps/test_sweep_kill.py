@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from scalinglab.sweeps import load_results, run_sweep, sweep_status
+from scalinglab.sweeps.tasks import FAULT_ENV
 from sweeps.sweep_helpers import assert_same_rows
 
 SCRIPT = Path(sys.executable).parent / "scalinglab"
@@ -31,14 +32,15 @@ TASKS = 2 * 2 * 6
 
 def _kill_midway(args: list[str], out: Path, group: bool) -> None:
     """Start the CLI, wait until a few task files exist, SIGKILL it (and its workers)."""
+    # Slowed tasks (the sweep writes finished tasks every half second): killed mid-sweep.
     proc = subprocess.Popen(
         [str(SCRIPT), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=group,
+        start_new_session=group, env={**os.environ, FAULT_ENV: "sleep:*:0.5"},
     )  # fmt: skip
     parts = out / "parts"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        if parts.is_dir() and len(list(parts.glob("*.parquet"))) >= 3:
+        if parts.is_dir() and len(list(parts.glob("*.parquet"))) >= 1:
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the sweep finished before it could be killed"

@@ -12,7 +12,17 @@ import pytest
 
 from scalinglab.cli import main
 from scalinglab.exceptions import ConfigError
-from scalinglab.sweeps import collect, load_results, run_sweep, sweep_status, write_table
+from scalinglab.sweeps import (
+    collect,
+    expand_tasks,
+    load_config,
+    load_results,
+    run_sweep,
+    sweep_status,
+    write_table,
+)
+from scalinglab.sweeps import run as run_module
+from scalinglab.sweeps.parts import write_part
 from sweeps.sweep_helpers import assert_same_rows, small_sweep
 
 
@@ -27,15 +37,28 @@ def _run(argv: list[str]) -> int:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("reference")
-    assert run_sweep(small_sweep(), out, workers=1).ok
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_module, "FLUSH_SECONDS", 0.0)  # a part per task
+        assert run_sweep(small_sweep(), out, workers=1).ok
+    assert len(list((out / "parts").iterdir())) == 12
     return out
 
 
 def _damage(out) -> dict[str, str]:
-    """Six kinds of damage; returns file name -> the word its reason must contain."""
+    """Seven kinds of damage to seven or eight files: file name -> a word of its reason.
+    Four tasks lose their only part (the copy target, truncated, emptied, altered)."""
     parts = sorted((out / "parts").glob("*.parquet"))
     shutil.copy(parts[0], parts[1])  # cp X Y: Y holds X
     shutil.copy(parts[2], out / "parts" / "0123456789abcdef-s0.parquet")  # a stray copy
+    # a second part holding two tasks that already have parts: a duplicate of both
+    tables = [pq.read_table(parts[i]) for i in (6, 7)]
+    tasks = {t.task_id: t for t in expand_tasks(load_config(small_sweep()))}
+    pairs = [(tasks[t["task_id"][0].as_py()], t.replace_schema_metadata(None).to_pydict())
+             for t in tables]  # fmt: skip
+    digest = load_config(small_sweep()).content_hash()
+    twice = write_part(out / "parts", digest, pairs)
+    # verification goes by name: the first part holding a task keeps it
+    dupes = [parts[6].name, parts[7].name] if twice < parts[6].name else [twice]
     parts[3].write_bytes(parts[3].read_bytes()[:300])  # truncated
     parts[4].write_bytes(b"")  # emptied
     table = pq.read_table(parts[5])  # readable, but one number changed: checksum
@@ -44,9 +67,10 @@ def _damage(out) -> dict[str, str]:
     changed = table.set_column(table.schema.get_field_index("loss"), "loss", pa.array(losses))
     pq.write_table(changed.replace_schema_metadata(table.schema.metadata), parts[5])
     (out / "parts" / "notes.txt").write_text("a stray file")
-    return {parts[1].name: "holds task", "0123456789abcdef-s0.parquet": "holds task",
+    return {parts[1].name: "mismatched", "0123456789abcdef-s0.parquet": "mismatched",
             parts[3].name: "unreadable", parts[4].name: "unreadable",
-            parts[5].name: "checksum", "notes.txt": "stray"}  # fmt: skip
+            parts[5].name: "checksum", "notes.txt": "stray",
+            **dict.fromkeys(dupes, "duplicate")}  # fmt: skip
 
 
 def test_bad_parts_are_reported_together_quarantined_and_recomputed(tmp_path, reference):
@@ -76,7 +100,7 @@ def test_resume_quarantines_bad_parts_with_one_warning(tmp_path, reference):
     out = tmp_path / "out"
     shutil.copytree(reference, out)
     expected = _damage(out)
-    with pytest.warns(UserWarning, match="6 bad part file") as caught:
+    with pytest.warns(UserWarning, match=f"{len(expected)} bad part file") as caught:
         summary = run_sweep(small_sweep(), out, workers=1)
     assert len(caught) == 1 and all(name in str(caught[0].message) for name in expected)
     assert summary.done == 4 and summary.ok

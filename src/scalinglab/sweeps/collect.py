@@ -43,7 +43,7 @@ def _verified_rows(store: SweepStore):
     ids = {t.task_id for t in tasks}
     if not check.good:
         return pd.DataFrame(columns=[*KEY, "loss", "train_loss", "scalinglab_version"]), ids
-    frame = pa.concat_tables([check.good[k] for k in sorted(check.good)]).to_pandas()
+    frame = pa.concat_tables(list(check.good.values())).to_pandas()
     if frame.duplicated(KEY).any():  # impossible after verification: a guard, never silent
         raise ConfigError(f"The sweep in {str(store.root)!r} holds duplicated rows.")
     return frame, ids

@@ -229,7 +229,10 @@ def execute(
             futures[future] = batch
             return future
 
-        for batch in plan_batches(tasks, task_seconds, execution.workers):
+        workers = execution.workers
+        if execution.mode == "address":  # the cluster's workers at the start
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+        for batch in plan_batches(tasks, task_seconds, workers):
             submit(batch)
         pending = as_completed(list(futures))
         for future in pending:

@@ -1,20 +1,22 @@
-"""Verified part files: one Parquet file per finished task, checked before it is trusted.
+"""Verified part files: the rows of one or more finished tasks, checked before they are trusted.
 
-Every ``parts/<task_id>.parquet`` carries in its Parquet key-value metadata the task id, the
-sweep's content hash and a SHA-256 checksum of its contents (:func:`content_checksum`: the
-column names, types and every value, floats by their exact ``repr``). :func:`verify_parts`
-reads every part and sorts out the bad ones, each with its reason:
+A part holds the tasks finished together (a batch of tiny tasks, or one long task; one Parquet
+writer per batch keeps the cost per tiny task low). It carries in its Parquet key-value
+metadata the ids of its tasks, the sweep's content hash and a SHA-256 checksum of its contents
+(:func:`content_checksum`: column names, types and every value, floats by their exact
+``repr``); its name is :func:`part_name`, a hash of its task ids. :func:`verify_parts` reads
+every part and sorts out the bad ones, each with its reason:
 
 * unreadable (truncated, emptied, not Parquet, or without the metadata);
 * corrupt (readable, but the checksum of its contents does not match);
 * of another sweep (its sweep hash differs);
-* mismatched (its name is one task, its contents another: e.g. ``cp X.parquet Y.parquet``), or a
-  duplicate (a second file holding a task that already has its own);
-* stray (its name is no task of this sweep);
-* inconsistent (its rows do not match its task's parameters, seed or grid size).
+* mismatched (its name is not that of the tasks it holds: e.g. ``cp X.parquet Y.parquet``);
+* duplicate (it holds a task that an earlier part already holds);
+* stray (not a part file, or it holds tasks that are not in this sweep);
+* inconsistent (its rows do not match its tasks' parameters, seeds or grid size).
 
 Bad parts are moved, never deleted, to ``quarantine/<time>/`` (:func:`quarantine`) with a
-``reasons.txt``, and recomputed by the next run.
+``reasons.txt``; their tasks count as not done, so the next run recomputes them.
 
 Parts are renamed into place atomically but not fsynced: after a power cut a part may be left
 empty or truncated, and verification then treats it like any other damaged part.
@@ -26,15 +28,23 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .tasks import POINT_AXES, Task
 
-__all__ = ["PartCheck", "content_checksum", "quarantine", "verify_parts", "write_part"]
+__all__ = [
+    "PartCheck",
+    "content_checksum",
+    "part_name",
+    "quarantine",
+    "verify_parts",
+    "write_part",
+]
 
-KEY_TASK = b"scalinglab.task_id"
+KEY_TASKS = b"scalinglab.task_ids"
 KEY_SWEEP = b"scalinglab.sweep"
 KEY_CHECKSUM = b"scalinglab.checksum"
 QUARANTINE = "quarantine"
@@ -50,29 +60,42 @@ def content_checksum(table) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def write_part(folder: Path, task_id: str, sweep_hash: str, columns: dict[str, list]) -> None:
-    """Write one task's rows with their id, sweep hash and checksum; atomically renamed."""
+def part_name(task_ids: Sequence[str]) -> str:
+    """The file name of the part holding ``task_ids``: a hash of them (order does not matter)."""
+    text = ",".join(sorted(task_ids))
+    return hashlib.sha256(text.encode()).hexdigest()[:24] + ".parquet"
+
+
+def write_part(folder: Path, sweep_hash: str, outcomes: Sequence[tuple[Task, dict]]) -> str:
+    """Write the rows of finished ``(task, columns)`` pairs as one verified part; return its
+    name. Written to a hidden temporary file and renamed (a crash leaves all or nothing)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    names = list(outcomes[0][1])
+    columns = {name: [v for _, cols in outcomes for v in cols[name]] for name in names}
     table = pa.table(columns)
-    meta = {KEY_TASK: task_id.encode(), KEY_SWEEP: sweep_hash.encode(),
+    ids = [task.task_id for task, _ in outcomes]
+    meta = {KEY_TASKS: json.dumps(ids).encode(), KEY_SWEEP: sweep_hash.encode(),
             KEY_CHECKSUM: content_checksum(table).encode()}  # fmt: skip
-    path = folder / f"{task_id}.parquet"
-    tmp = folder / f".{task_id}.{os.getpid()}.tmp"
+    name = part_name(ids)
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
     try:
         pq.write_table(table.replace_schema_metadata(meta), tmp)
-        os.replace(tmp, path)
+        os.replace(tmp, folder / name)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return name
 
 
 @dataclass
 class PartCheck:
-    """The parts of a folder sorted out: ``good`` task id -> table; ``bad`` file name -> reason."""
+    """The parts of a folder sorted out: ``good`` file name -> table (without metadata),
+    ``done`` the task ids they hold, ``bad`` file name -> reason."""
 
     good: dict[str, Any] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
     bad: dict[str, str] = field(default_factory=dict)
 
     def message(self, folder: Path) -> str:
@@ -89,24 +112,28 @@ def _read(path: Path) -> tuple[Any, dict[bytes, bytes]] | str:
     except (OSError, ValueError) as err:  # pyarrow.ArrowInvalid is a ValueError
         return f"unreadable: {str(err).splitlines()[0][:120]}"
     meta = table.schema.metadata or {}
-    if not all(k in meta for k in (KEY_TASK, KEY_SWEEP, KEY_CHECKSUM)):
-        return "unreadable: no task id and checksum (not written by this version)"
-    return table, meta
+    if not all(k in meta for k in (KEY_TASKS, KEY_SWEEP, KEY_CHECKSUM)):
+        return "unreadable: no task ids and checksum (not written by this version)"
+    return table.replace_schema_metadata(None), meta
 
 
-def _inconsistent(table, task: Task) -> str | None:
-    """Why ``table``'s rows do not belong to ``task`` (None if they do)."""
-    rows = len(task.N) * len(task.T) * len(task.ridge)
-    if table.num_rows != rows:
-        return f"inconsistent: {table.num_rows} rows, its task has {rows}"
-    try:
-        columns = table.select([*POINT_AXES, "seed", "task_id"]).to_pydict()
-    except KeyError as err:
-        return f"inconsistent: no column {err}"
-    expected = {**task.params, "seed": task.seed_index, "task_id": task.task_id}
-    for name, values in columns.items():
-        if set(values) != {expected[name]}:
-            return f"inconsistent: column {name} is not {expected[name]!r}"
+def _inconsistent(columns: dict[str, list], tasks: Sequence[Task]) -> str | None:
+    """Why the rows (``columns``) do not belong to ``tasks`` (None if they do)."""
+    if not all(name in columns for name in (*POINT_AXES, "seed", "task_id")):
+        return "inconsistent: a column is missing"
+    by_id = {task.task_id: task for task in tasks}
+    counts = dict.fromkeys(by_id, 0)
+    for i, task_id in enumerate(columns["task_id"]):
+        task = by_id.get(task_id)
+        if task is None:
+            return f"inconsistent: a row of task {task_id}, which it does not list"
+        counts[task_id] += 1
+        if columns["seed"][i] != task.seed_index or any(columns[a][i] != v for a, v in task.point):
+            return f"inconsistent: a row of task {task_id} has other parameters"
+    for task_id, count in counts.items():
+        task = by_id[task_id]
+        if count != len(task.N) * len(task.T) * len(task.ridge):
+            return f"inconsistent: task {task_id} has {count} rows"
     return None
 
 
@@ -117,8 +144,7 @@ def verify_parts(folder: Path, tasks: dict[str, Task], sweep_hash: str) -> PartC
         return check
     names = sorted(e.name for e in os.scandir(folder) if not e.name.startswith("."))
     for name in names:
-        stem = name.removesuffix(".parquet")
-        if stem == name:
+        if not name.endswith(".parquet"):
             check.bad[name] = "stray: not a part file"
             continue
         read = _read(folder / name)
@@ -126,31 +152,41 @@ def verify_parts(folder: Path, tasks: dict[str, Task], sweep_hash: str) -> PartC
             check.bad[name] = read
             continue
         table, meta = read
-        holds = meta[KEY_TASK].decode()
-        if meta[KEY_CHECKSUM].decode() != content_checksum(table.replace_schema_metadata(None)):
+        try:
+            ids = json.loads(meta[KEY_TASKS])
+        except ValueError:
+            ids = None
+        columns = table.to_pydict()
+        if not isinstance(ids, list) or not ids:
+            check.bad[name] = "unreadable: no task ids"
+        elif meta[KEY_CHECKSUM].decode() != content_checksum(table):
             check.bad[name] = "corrupt: its checksum does not match its contents"
         elif meta[KEY_SWEEP].decode() != sweep_hash:
             check.bad[name] = f"of another sweep (hash {meta[KEY_SWEEP].decode()[:12]})"
-        elif holds != stem:
-            kind = "duplicate" if holds in tasks and (folder / f"{holds}.parquet").exists() else (
-                "mismatched")  # fmt: skip
-            check.bad[name] = f"{kind}: holds task {holds}"
-        elif stem not in tasks:
-            check.bad[name] = "stray: not a task of this sweep"
-        elif (why := _inconsistent(table, tasks[stem])) is not None:
+        elif part_name(ids) != name:
+            check.bad[name] = f"mismatched: holds task(s) {', '.join(ids[:3])}" + (
+                ", ..." if len(ids) > 3 else ""
+            )
+        elif unknown := [i for i in ids if i not in tasks]:
+            check.bad[name] = f"stray: holds task {unknown[0]}, not a task of this sweep"
+        elif seen := [i for i in ids if i in check.done]:
+            check.bad[name] = f"duplicate: holds task {seen[0]}, which another part holds"
+        elif (why := _inconsistent(columns, [tasks[i] for i in ids])) is not None:
             check.bad[name] = why
         else:
-            check.good[stem] = table.replace_schema_metadata(None)
+            check.good[name] = table
+            check.done.update(ids)
     return check
 
 
 def quarantine(root: Path, folder: Path, bad: dict[str, str]) -> Path:
     """Move the ``bad`` files of ``folder`` to ``root/quarantine/<time>/`` with their reasons."""
-    target = root / QUARANTINE / time.strftime("%Y%m%d-%H%M%S")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = root / QUARANTINE / stamp
     suffix = 1
     while target.exists():
         suffix += 1
-        target = target.with_name(f"{target.name.split('.')[0]}.{suffix}")
+        target = root / QUARANTINE / f"{stamp}.{suffix}"
     target.mkdir(parents=True)
     for name in bad:
         if (folder / name).exists():

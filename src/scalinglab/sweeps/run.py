@@ -102,6 +102,57 @@ def _check_resources(config: SweepConfig) -> None:
     check_fits(simulation_bytes(n, t, default_chunk(n, t), itemsize), f"A task at N = {n}, T = {t}")
 
 
+FLUSH_SECONDS = 0.5
+"""Finished tasks are written together, as one part, at most this long after they end (one
+Parquet writer per part keeps the cost per tiny task low; a crash loses at most this much)."""
+MAX_PART_TASKS = 2000
+
+
+class _WriteError(Exception):
+    """A part or failure record could not be written (its ``str`` is the OS's reason)."""
+
+
+class _PartWriter:
+    """Buffers finished tasks and writes them as one verified part every
+    :data:`FLUSH_SECONDS` (and at the end); records failures at once."""
+
+    def __init__(self, store: SweepStore, logger: logging.Logger, failed: set[str]) -> None:
+        self.store, self.logger, self.failed = store, logger, failed
+        self.buffer: list[tuple[Any, dict]] = []
+        self.saved = 0
+        self.last = time.monotonic()
+
+    def add(self, task, columns: dict) -> None:
+        self.buffer.append((task, columns))
+        if time.monotonic() - self.last >= FLUSH_SECONDS or len(self.buffer) >= MAX_PART_TASKS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            try:
+                name = write_part(self.store.parts, self.store.digest, self.buffer)
+                for task, _ in self.buffer:
+                    if task.task_id in self.failed:  # it failed in an earlier run
+                        self.store.clear_failure(task.task_id)
+            except OSError as err:
+                raise _WriteError(err.strerror or str(err)) from None
+            for task, columns in self.buffer:
+                self.logger.info("done %s %s in %.3f s (%s)", task.task_id, task.params,
+                                 columns["task_seconds"][0], name)  # fmt: skip
+                if columns["warning"][0]:
+                    self.logger.warning("task %s: %s", task.task_id, columns["warning"][0])
+            self.saved += len(self.buffer)
+            self.buffer.clear()
+        self.last = time.monotonic()
+
+    def fail(self, task, error: str) -> None:
+        try:
+            self.store.write_failure(task, error)
+        except OSError as err:
+            raise _WriteError(err.strerror or str(err)) from None
+        self.logger.error("failed %s %s: %s", task.task_id, task.params, error)
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised in the main thread by :func:`_sigterm_raises` (a BaseException, like
     KeyboardInterrupt, so that no ``except Exception`` takes it for a task's failure)."""
@@ -152,7 +203,7 @@ def run_sweep(
     resources: dict[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepSummary:
-    """Run (or resume) a sweep and store one verified Parquet part per finished task.
+    """Run (or resume) a sweep; store finished tasks in verified Parquet parts as they end.
 
     Parameters
     ----------
@@ -232,7 +283,7 @@ def run_sweep(
             logger.warning("%s; moved to %s", message, target)
             warnings.warn(f"{message}. Moved to {target}; recomputing them.", UserWarning,
                           stacklevel=2)  # fmt: skip
-        pending = [t for t in tasks if t.task_id not in check.good]
+        pending = [t for t in tasks if t.task_id not in check.done]
         tiny = len(pending) * estimate < TINY_SECONDS
         execution = plan_execution(scheduler, workers, len(pending), tiny=tiny, cluster=slurm)
         if execution.mode == "slurm":
@@ -256,56 +307,49 @@ def run_sweep(
         )
         start = time.perf_counter()
         stop: tuple[str, int] | None = None
+        writer = _PartWriter(store, logger, set(store.failures()))
         try:
             with _sigterm_raises(), task_bar("sweep", enabled=not quiet) as bar:
                 callbacks = [c for c in (bar, progress) if c is not None]
                 for callback in callbacks:
                     callback(summary.skipped, summary.total)
-                outcomes = execute(pending, execution, retries, resources, estimate)
-                for task, columns, error in outcomes:
+                ended = 0
+                for task, columns, error in execute(
+                    pending, execution, retries, resources, estimate
+                ):
                     if error is None:
-                        try:
-                            write_part(store.parts, task.task_id, store.digest, columns)
-                            store.clear_failure(task.task_id)
-                        except OSError as err:
-                            stop = (f"could not write to {out} ({err.strerror or err})", 1)
-                            break
-                        summary.done += 1
-                        logger.info("done %s %s in %.3f s", task.task_id, task.params,
-                                    columns["task_seconds"][0])  # fmt: skip
-                        if columns["warning"][0]:
-                            logger.warning("task %s: %s", task.task_id, columns["warning"][0])
+                        writer.add(task, columns)
                     else:
-                        try:
-                            store.write_failure(task, error)
-                        except OSError as err:
-                            stop = (f"could not write to {out} ({err.strerror or err})", 1)
-                            break
+                        writer.fail(task, error)
                         summary.failed += 1
                         summary.failures[task.task_id] = error
-                        logger.error("failed %s %s: %s", task.task_id, task.params, error)
+                    ended += 1
                     for callback in callbacks:
-                        callback(summary.skipped + summary.done + summary.failed, summary.total)
+                        callback(summary.skipped + ended, summary.total)
                     if store.lock.lost:
                         stop = ("another run took over the lock of this folder", 1)
                         break
+                writer.flush()
+        except _WriteError as err:
+            stop = (f"could not write to {out} ({err})", 1)
         except KeyboardInterrupt:
             stop = ("interrupted (Ctrl-C)", 130)
         except _Terminated:
             stop = ("terminated (SIGTERM)", 143)
         except ClusterLost as err:
             stop = (str(err), 1)
+        summary.done = writer.saved
         summary.seconds = time.perf_counter() - start
         if stop is not None:
-            reason, code = stop
-            # counted on disk: a signal may land between a part's rename and the count
-            saved = len(set(store.part_names()) & {t.task_id for t in tasks})
+            with contextlib.suppress(_WriteError):
+                writer.flush()  # what was computed before the stop
+            saved = len(store.check_parts(tasks).done)  # counted on disk, verified
             line = (
-                f"Sweep stopped: {reason}. {saved} of {len(tasks)} tasks are saved in {out}; "
+                f"Sweep stopped: {stop[0]}. {saved} of {len(tasks)} tasks are saved in {out}; "
                 f"rerun `{resume}` to resume."
             )
             logger.error("%s", line)
-            raise SweepStopped(line, code)
+            raise SweepStopped(line, stop[1])
         logger.info("%s", summary.line())
     finally:
         logger.removeHandler(handler)

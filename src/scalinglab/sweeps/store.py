@@ -3,7 +3,7 @@
 Layout of ``DIR``::
 
     manifest.json           sweep file text, validated content, its SHA-256, package version
-    parts/<task_id>.parquet one verified file per finished task (see parts.py)
+    parts/<hash>.parquet    verified files of finished tasks, one per batch (see parts.py)
     failed/<task_id>.json   a task that failed: its parameters, seed and error (removed when it
                             later succeeds)
     quarantine/<time>/      bad part files moved aside, with reasons.txt (never deleted)
@@ -12,8 +12,8 @@ Layout of ``DIR``::
 
 Small files are written to a hidden temporary name in the same folder and renamed
 (``os.replace`` is atomic on POSIX), so a crash leaves either the whole file or none; readers
-ignore hidden names. A task is done exactly when its part file exists and verifies, which makes
-a rerun resume where the last one stopped, with one row per (parameters, seed, N, T, ridge).
+ignore hidden names. A task is done exactly when a part that verifies holds it, which makes a
+rerun resume where the last one stopped, with one row per (parameters, seed, N, T, ridge).
 """
 
 from __future__ import annotations
@@ -232,10 +232,6 @@ class SweepStore:
             if e.name.endswith(suffix) and not e.name.startswith(".")
         ]
 
-    def part_names(self) -> list[str]:
-        """The task ids of the part files present (unverified)."""
-        return self._names(self.parts, ".parquet")
-
     def check_parts(self, tasks: list[Task] | None = None) -> PartCheck:
         """Verify every part against the sweep (see :func:`~.parts.verify_parts`)."""
         manifest = self.manifest()
@@ -302,7 +298,7 @@ def sweep_status(out_dir: str | Path) -> SweepStatus:
     tasks = expand_tasks(store.config())
     check = store.check_parts(tasks)
     ids = {t.task_id for t in tasks}
-    done = set(check.good)
+    done = check.done
     failures = {k: v for k, v in store.failures().items() if k in ids and k not in done}
     return SweepStatus(
         total=len(ids),
