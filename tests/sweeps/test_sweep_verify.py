@@ -10,7 +10,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from scalinglab.cli import main
 from scalinglab.exceptions import ConfigError
 from scalinglab.sweeps import (
     collect,
@@ -23,15 +22,7 @@ from scalinglab.sweeps import (
 )
 from scalinglab.sweeps import run as run_module
 from scalinglab.sweeps.parts import write_part
-from sweeps.sweep_helpers import assert_same_rows, small_sweep
-
-
-def _run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as stop:
-        return int(stop.code)
-    return 0
+from sweeps.sweep_helpers import assert_same_rows, run_cli, small_sweep
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +103,10 @@ def test_status_cli_lists_bad_parts_and_they_are_not_done(tmp_path, reference, c
     shutil.copytree(reference, out)
     parts = sorted((out / "parts").glob("*.parquet"))
     parts[0].write_bytes(b"")
-    assert _run(["sweep", "status", str(out)]) == 0
+    assert run_cli(["sweep", "status", str(out)]) == 0
     text = capsys.readouterr().out
     assert "11 done, 1 pending" in text and f"{parts[0].name} (unreadable" in text
-    assert _run(["sweep", "collect", str(out)]) == 2
+    assert run_cli(["sweep", "collect", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "1 bad part file" in err[0] and "quarantine" in err[0]
 
@@ -124,13 +115,13 @@ def test_collect_writes_parquet_or_csv_by_extension_and_refuses_others(tmp_path,
                                                                       capsys):  # fmt: skip
     table = collect(reference)
     for name in ("t.parquet", "t.csv"):
-        assert _run(["sweep", "collect", str(reference), "--out", str(tmp_path / name)]) == 0
+        assert run_cli(["sweep", "collect", str(reference), "--out", str(tmp_path / name)]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), table)
     csv = pd.read_csv(tmp_path / "t.csv")
     assert list(csv.columns) == list(table.columns) and len(csv) == len(table)
     pd.testing.assert_series_equal(csv["loss"], table["loss"], check_exact=True)
     capsys.readouterr()
-    assert _run(["sweep", "collect", str(reference), "--out", str(tmp_path / "t.xlsx")]) == 2
+    assert run_cli(["sweep", "collect", str(reference), "--out", str(tmp_path / "t.xlsx")]) == 2
     err = capsys.readouterr().err
     assert "'out' parameter must be a file ending in .parquet or .csv" in err
     assert not (tmp_path / "t.xlsx").exists()
@@ -148,7 +139,7 @@ def test_collect_onto_a_full_disk_keeps_the_previous_file(tmp_path, reference, c
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
-    assert _run(["sweep", "collect", str(reference), "--out", str(target)]) == 1
+    assert run_cli(["sweep", "collect", str(reference), "--out", str(target)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "No space left on device" in err[0]
     assert target.read_bytes() == before

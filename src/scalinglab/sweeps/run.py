@@ -66,6 +66,14 @@ class _QuietFileHandler(logging.FileHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         pass
 
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            super().flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            super().close()
+
 
 def _logger(path: Path) -> tuple[logging.Logger, logging.Handler]:
     logger = logging.getLogger(f"scalinglab.sweeps.{path.resolve()}")
