@@ -74,7 +74,12 @@ def sweep() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar or summary line.")
 def run(file, out, scheduler, workers, cluster, queue, cores, memory, walltime, jobs, adaptive,
         min_jobs, force_new, rebuild_manifest, break_lock, retries, quiet) -> None:  # fmt: skip
-    """Run (or resume) the sweep in FILE; exit code 1 if some tasks failed."""
+    """Run (or resume) the sweep in FILE.
+
+    Exit code 0 when every task is done; 1 if some tasks failed or the environment stopped the
+    run (full disk, lost cluster: the message says what is saved and how to resume); 2 for
+    bad input; 130 for Ctrl-C and 143 for SIGTERM (what finished is saved).
+    """
     from ..sweeps import run_sweep
 
     flags = {"queue": queue, "cores": cores, "memory": memory, "walltime": walltime,
