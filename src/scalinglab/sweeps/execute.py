@@ -247,7 +247,13 @@ def execute(
                     yield batch[0], None, f"KilledWorker: {_first_line(exc)}"
                 continue
             except Exception as exc:
-                if client.status != "running" or future.cancelled():
+                # a closed connection, a cancelled future or a closing client: the scheduler
+                # or cluster is gone (not a failure of the batch's tasks)
+                if (
+                    isinstance(exc, OSError | TimeoutError)
+                    or future.cancelled()
+                    or (client.status != "running")
+                ):
                     why = "connection lost" if future.cancelled() else _first_line(exc)
                     raise ClusterLost(f"lost {execution.describe()} ({why})") from None
                 raise ClusterLost(  # e.g. workers with another scalinglab version
