@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from scalinglab.sweeps import load_results, run_sweep, sweep_status
-from scalinglab.sweeps.tasks import FAULT_ENV
 from sweeps.sweep_helpers import assert_same_rows
 
 SCRIPT = Path(sys.executable).parent / "scalinglab"
@@ -30,25 +27,38 @@ noise = [0.0, 0.2]
 TASKS = 2 * 2 * 6
 
 
-def _kill_midway(args: list[str], out: Path, group: bool) -> None:
-    """Start the CLI, wait until a few task files exist, SIGKILL it (and its workers)."""
-    # Slowed tasks (the sweep writes finished tasks every half second): killed mid-sweep.
-    proc = subprocess.Popen(
-        [str(SCRIPT), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=group, env={**os.environ, FAULT_ENV: "sleep:*:0.5"},
+KILLED_AFTER = 3
+# The CLI with SweepStore.write_part wrapped and a part per task: right after the 3rd part is
+# written the run SIGKILLs itself (and, in its own session, the Dask workers it started). The
+# kill lands at the same point of every run, not after a race against a polling loop.
+LAUNCHER = f"""
+import os, signal, sys
+from scalinglab.cli import main
+from scalinglab.sweeps import run
+from scalinglab.sweeps.store import SweepStore
+run.FLUSH_SECONDS = 0.0
+write, written = SweepStore.write_part, []
+def write_then_die(self, outcomes):
+    name = write(self, outcomes)
+    written.append(name)
+    if len(written) == {KILLED_AFTER}:
+        if sys.argv[1] == "group":
+            os.killpg(0, signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return name
+SweepStore.write_part = write_then_die
+main(sys.argv[2:])
+"""
+
+
+def _kill_midway(args: list[str], group: bool) -> None:
+    """Run the CLI until it has written KILLED_AFTER parts, where it SIGKILLs itself."""
+    proc = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, "group" if group else "self", *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=group,
+        timeout=300,
     )  # fmt: skip
-    parts = out / "parts"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if parts.is_dir() and len(list(parts.glob("*.parquet"))) >= 1:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the sweep finished before it could be killed"
-    if group:  # the run and the Dask workers it started
-        os.killpg(proc.pid, signal.SIGKILL)
-    else:
-        os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -57,9 +67,8 @@ def test_killed_sweep_resumes_to_exactly_the_uninterrupted_result(tmp_path, work
     sweep_file.write_text(SWEEP)
     out = tmp_path / "killed"
     args = ["sweep", "run", str(sweep_file), "--out", str(out), "--quiet", "--workers", workers]
-    _kill_midway(args, out, group=workers != "1")
-    halfway = sweep_status(out)
-    assert 0 < halfway.done < TASKS
+    _kill_midway(args, group=workers != "1")
+    assert sweep_status(out).done == KILLED_AFTER
     rerun = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert sweep_status(out).done == TASKS

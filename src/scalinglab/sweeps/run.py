@@ -21,7 +21,6 @@ from .cluster import ClusterConfig
 from .config import SweepConfig, load_config
 from .errors import ClusterLost, SweepStopped
 from .execute import execute, plan_execution
-from .parts import write_part
 from .store import SweepStore
 from .tasks import expand_tasks
 
@@ -138,7 +137,7 @@ class _PartWriter:
     def flush(self) -> None:
         if self.buffer:
             try:
-                name = write_part(self.store.parts, self.store.digest, self.buffer)
+                name = self.store.write_part(self.buffer)
                 for task, _ in self.buffer:
                     if task.task_id in self.failed:  # it failed in an earlier run
                         self.store.clear_failure(task.task_id)

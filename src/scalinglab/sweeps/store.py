@@ -31,7 +31,7 @@ from ..exceptions import ConfigError
 from .config import SweepConfig, load_config
 from .errors import SweepStopped
 from .lock import SweepLock, lock_holder
-from .parts import PartCheck, quarantine, verify_parts
+from .parts import PartCheck, quarantine, verify_parts, write_part
 from .tasks import Task, expand_tasks
 
 __all__ = ["SweepStatus", "SweepStore", "sweep_status"]
@@ -231,6 +231,10 @@ class SweepStore:
             for e in os.scandir(folder)
             if e.name.endswith(suffix) and not e.name.startswith(".")
         ]
+
+    def write_part(self, outcomes) -> str:
+        """Write finished ``(task, columns)`` pairs as one verified part (see parts.py)."""
+        return write_part(self.parts, self.digest, outcomes)
 
     def check_parts(self, tasks: list[Task] | None = None) -> PartCheck:
         """Verify every part against the sweep (see :func:`~.parts.verify_parts`)."""
