@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,images]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,images,cluster]'
 	# CPU build of torch for the torch backend's tests (a GPU build works as well).
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install --quiet 'torch==2.13.0' || $(BIN)/python -m pip install --quiet 'torch>=2.1'
 	touch $(STAMP)

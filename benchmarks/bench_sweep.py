@@ -1,25 +1,24 @@
-"""Cost of the sweep machinery (issue 5), with the bare compute measured in the same run.
+"""Cost of the sweep machinery (issues 5 and 14), with baselines measured in the same run.
 
-The sweep has tasks of about one second (M = 4000, N = T = 200, 400, 800, three ridges:
-one shared draw and 9 eigendecompositions per task). Every computation uses one BLAS thread
-(as the sweep's worker processes do), so that the figures compare like with like. Measured,
-alternating, ``--rounds`` times (the minimum of each is reported):
+Tiny tasks (issue 14): one task is M = 100, N = 10, 20, T = 15, 30, two ridges (8 rows, about
+2 ms). Measured, alternating, ``--rounds`` times (the minimum of each is reported):
 
-* bare: the tasks' ``simulate`` calls in a plain loop in this process;
-* in-process: the sweep with ``workers=1`` (validation, expansion, Parquet parts written with
-  fsync, manifest, log);
-* 1 and 2 local Dask workers (``scheduler="local:K"``), and the fixed cost of starting and
-  stopping such a cluster (with a trivial call that imports the task module on every worker);
-* the ceiling: the same tasks on a plain ``ProcessPoolExecutor`` of 1 and 2 warm processes,
-  i.e. the parallel speed-up this machine offers at the moment of the run.
+* bare: the tasks' own computation (:func:`~scalinglab.sweeps.tasks.run_task`'s work, threads
+  pinned) in a plain loop in this process;
+* in-process sweep (``workers=1``) of the same tasks: validation, lock, verification, Parquet
+  parts with task id and checksum, manifest, log. Printed: the overhead per task (goal:
+  <= 2 ms);
+* ``--cluster-tasks`` (2,000) tasks on one 2-worker LocalCluster (single-threaded workers),
+  started once: the sweep at its address, and a plain ``client.map(run_task, tasks)`` whose
+  results are gathered in the driver. Printed: their ratio (goal: the sweep <= 1.5x).
 
-Printed: (a) the in-process overhead, over bare and over the tasks' own compute seconds
-(``task_seconds``, timed inside each task: robust to load changes between measurements);
-(b) the same for one Dask worker, with and without the fixed start/stop cost; (c) the
-throughput of two Dask workers over one, next to the plain-process ceiling.
+``--long-tasks K`` adds the issue-5 figures: K tasks of about a second (M = 4000, N = T = 200,
+400, 800, three ridges), in-process and on 1 and 2 local Dask workers, against the bare loop
+and a plain process pool (the machine's parallel ceiling).
 
-Run: ``.venv/bin/python benchmarks/bench_sweep.py [--tasks 8] [--rounds 3]``. On a machine
-shared with other work the figures are noisy; the load average is printed with them.
+Run: ``.venv/bin/python benchmarks/bench_sweep.py [--tasks 1000] [--cluster-tasks 2000]
+[--rounds 2] [--long-tasks 0]``. On a machine shared with other work the figures are noisy;
+the load average is printed with them.
 """
 
 from __future__ import annotations
@@ -33,16 +32,17 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from threadpoolctl import threadpool_limits
-
-from scalinglab import DataModel
-from scalinglab.simulation import simulate
-from scalinglab.simulation.accumulate import limit_draw_threads
 from scalinglab.sweeps import expand_tasks, load_config, load_results, run_sweep
 from scalinglab.sweeps.execute import Execution, dask_client
+from scalinglab.sweeps.tasks import _compute, run_task, task_threads
 
 
-def sweep_config(tasks: int) -> dict:
+def tiny_config(tasks: int) -> dict:
+    return {"seeds": tasks, "seed": 0,
+            "grid": {"M": [100], "N": [10, 20], "T": [15, 30], "ridge": [0.0, 0.1]}}  # fmt: skip
+
+
+def long_config(tasks: int) -> dict:
     return {
         "seeds": tasks,
         "seed": 0,
@@ -51,19 +51,75 @@ def sweep_config(tasks: int) -> dict:
 
 
 def bare(config: dict) -> float:
-    """The tasks' simulate calls in a plain loop: the compute with no machinery around it."""
+    """The tasks' computation in a plain loop: no machinery around it."""
+    tasks = expand_tasks(load_config(config))
     start = time.perf_counter()
-    for task in expand_tasks(load_config(config)):
-        _simulate_task(task)
+    with task_threads():
+        for task in tasks:
+            _compute(task)
     return time.perf_counter() - start
 
 
-def _simulate_task(task) -> None:
-    p = task.params
-    model = DataModel(M=p["M"], alpha=p["alpha"], noise=p["noise"])
-    with threadpool_limits(1), limit_draw_threads(1):
-        simulate(model, N=list(task.N), T=list(task.T), ridge=list(task.ridge), seeds=1,
-                 seed=task.seed_sequence())  # fmt: skip
+def swept(config: dict, root: Path, **how) -> float:
+    """Wall seconds of a fresh sweep (everything run_sweep does, from validation to the log)."""
+    out = root / "run"
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    summary = run_sweep(config, out, quiet=True, **how)
+    seconds = time.perf_counter() - start
+    assert summary.ok, summary.failures
+    return seconds
+
+
+def client_map(client, config: dict) -> float:
+    """A plain ``client.map`` of the per-task function, results gathered in the driver."""
+    from distributed import as_completed
+
+    tasks = expand_tasks(load_config(config))
+    start = time.perf_counter()
+    futures = client.map(run_task, tasks, pure=False)
+    for _future, result in as_completed(futures, with_results=True):
+        assert result["loss"]
+    return time.perf_counter() - start
+
+
+def _import_task_module(_: object = None) -> bool:
+    import scalinglab.simulation
+    import scalinglab.sweeps.tasks  # noqa: F401
+
+    return True
+
+
+def tiny_figures(args, root: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    n = args.tasks
+    config = tiny_config(n)
+    times: dict[str, list[float]] = {}
+    for _ in range(args.rounds):
+        times.setdefault("bare", []).append(bare(config))
+        times.setdefault("inprocess", []).append(swept(config, root, workers=1))
+    big = tiny_config(args.cluster_tasks)
+    options = {"dashboard_address": None, "worker_dashboard_address": None}
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, **options) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(_import_task_module)
+        for _ in range(args.rounds):
+            times.setdefault("map", []).append(client_map(client, big))
+            times.setdefault("sweep2", []).append(
+                swept(big, root, scheduler=cluster.scheduler_address)
+            )
+    t = {k: min(v) for k, v in times.items()}
+    print(f"all times (s): { {k: [round(x, 3) for x in v] for k, v in times.items()} }")
+    per_task = (t["inprocess"] - t["bare"]) / n * 1e3
+    print(f"(1) tiny task: bare {t['bare'] / n * 1e3:.2f} ms/task; in-process sweep of {n} tasks "
+          f"{t['inprocess']:.2f} s: overhead {per_task:.2f} ms/task (goal <= 2 ms)")  # fmt: skip
+    print(f"(2) {args.cluster_tasks} tiny tasks on a 2-worker cluster: sweep {t['sweep2']:.2f} s "
+          f"({t['sweep2'] / args.cluster_tasks * 1e3:.2f} ms/task), plain client.map "
+          f"{t['map']:.2f} s ({t['map'] / args.cluster_tasks * 1e3:.2f} ms/task): "
+          f"ratio {t['sweep2'] / t['map']:.2f}x (goal <= 1.5x)")  # fmt: skip
 
 
 def pool(config: dict, processes: int) -> float:
@@ -73,26 +129,8 @@ def pool(config: dict, processes: int) -> float:
     with ProcessPoolExecutor(processes, mp_context=context) as executor:
         list(executor.map(_import_task_module, range(processes)))
         start = time.perf_counter()
-        list(executor.map(_simulate_task, tasks))
+        list(executor.map(run_task, tasks))
         return time.perf_counter() - start
-
-
-def swept(config: dict, root: Path, **how) -> tuple[float, float]:
-    """Wall seconds of a sweep and the sum of its tasks' own compute seconds."""
-    out = root / "run"
-    shutil.rmtree(out, ignore_errors=True)
-    start = time.perf_counter()
-    summary = run_sweep(config, out, quiet=True, **how)
-    seconds = time.perf_counter() - start
-    assert summary.ok, summary.failures
-    compute = load_results(out).drop_duplicates("task_id")["task_seconds"].sum()
-    return seconds, float(compute)
-
-
-def _import_task_module(_: object = None) -> bool:
-    import scalinglab.sweeps.tasks  # noqa: F401
-
-    return True
 
 
 def cluster_fixed_cost(workers: int) -> float:
@@ -103,46 +141,48 @@ def cluster_fixed_cost(workers: int) -> float:
     return time.perf_counter() - start
 
 
+def long_figures(args, root: Path) -> None:
+    config = long_config(args.long_tasks)
+    times: dict[str, list] = {}
+    for _ in range(args.rounds):
+        runs = {
+            "bare": lambda: bare(config),
+            "inprocess": lambda: swept(config, root, workers=1),
+            "fixed1": lambda: cluster_fixed_cost(1),
+            "one": lambda: swept(config, root, scheduler="local:1"),
+            "fixed2": lambda: cluster_fixed_cost(2),
+            "two": lambda: swept(config, root, scheduler="local:2"),
+            "pool1": lambda: pool(config, 1),
+            "pool2": lambda: pool(config, 2),
+        }
+        for name, run in runs.items():
+            times.setdefault(name, []).append(run())
+    t = {name: min(values) for name, values in times.items()}
+    compute = float(load_results(root / "run").drop_duplicates("task_id")["task_seconds"].sum())
+    print(f"long tasks: {args.long_tasks}, bare {t['bare'] / args.long_tasks:.3f} s/task; "
+          f"times (s): { {k: round(v, 2) for k, v in t.items()} }")  # fmt: skip
+    print(f"(a) in-process sweep: {100 * (t['inprocess'] / t['bare'] - 1):+.1f}% over bare "
+          "(goal < 5%)")  # fmt: skip
+    print(f"(b) 1 Dask worker: {100 * ((t['one'] - t['fixed1']) / t['bare'] - 1):+.1f}% over "
+          f"bare without the cluster start/stop ({t['fixed1']:.2f} s); last run's tasks "
+          f"computed {compute:.2f} s")  # fmt: skip
+    print(f"(c) 2 Dask workers: {(t['one'] - t['fixed1']) / (t['two'] - t['fixed2']):.2f}x of 1 "
+          f"without the start/stop; plain process pool 2 vs 1 now: "
+          f"{t['pool1'] / t['pool2']:.2f}x (goal >= 1.7x)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=16, help="tasks per measurement")
+    parser.add_argument("--tasks", type=int, default=1000, help="tiny tasks in process")
+    parser.add_argument("--cluster-tasks", type=int, default=2000, help="tiny tasks on 2 workers")
     parser.add_argument("--rounds", type=int, default=2, help="alternating repeats")
+    parser.add_argument("--long-tasks", type=int, default=0, help="~1 s tasks (issue 5)")
     args = parser.parse_args()
-    config = sweep_config(args.tasks)
     print(f"load average before: {os.getloadavg()}, cores: {os.cpu_count()}")
-    times: dict[str, list] = {}
-    with tempfile.TemporaryDirectory() as tmp, threadpool_limits(1):
-        root = Path(tmp)
-        for _ in range(args.rounds):
-            runs = {
-                "bare": lambda: bare(config),
-                "inprocess": lambda: swept(config, root, workers=1),
-                "fixed1": lambda: cluster_fixed_cost(1),
-                "one": lambda: swept(config, root, scheduler="local:1"),
-                "fixed2": lambda: cluster_fixed_cost(2),
-                "two": lambda: swept(config, root, scheduler="local:2"),
-                "pool1": lambda: pool(config, 1),
-                "pool2": lambda: pool(config, 2),
-            }
-            for name, run in runs.items():
-                times.setdefault(name, []).append(run())
-    t = {name: min(values) for name, values in times.items()}
-    n = args.tasks
-    print(f"tasks: {n}, bare compute {t['bare'] / n:.3f} s/task (1 BLAS thread)")
-    print(f"all times (s): {times}")
-    (w_in, c_in), (w_one, c_one), (w_two, _) = t["inprocess"], t["one"], t["two"]
-    print(f"(a) in-process sweep {w_in:.2f} s: overhead {100 * (w_in / t['bare'] - 1):+.1f}% "
-          f"over bare ({t['bare']:.2f} s), {100 * (w_in / c_in - 1):+.1f}% over its tasks' "
-          f"compute ({c_in:.2f} s) (goal < 5%)")  # fmt: skip
-    print(f"(b) 1 Dask worker {w_one:.2f} s: overhead {100 * (w_one / c_one - 1):+.1f}% over its "
-          f"tasks' compute ({c_one:.2f} s) in total, "
-          f"{100 * ((w_one - t['fixed1']) / c_one - 1):+.1f}% without the cluster start/stop "
-          f"({t['fixed1']:.2f} s); {100 * (w_one / t['bare'] - 1):+.1f}% over bare "
-          "(goal < 5%)")  # fmt: skip
-    print(f"(c) 2 Dask workers {w_two:.2f} s: throughput {w_one / w_two:.2f}x of 1 worker in "
-          f"total, {(w_one - t['fixed1']) / (w_two - t['fixed2']):.2f}x without the start/stop; "
-          f"plain process pool 2 vs 1 on this machine now: {t['pool1'] / t['pool2']:.2f}x "
-          "(goal >= 1.7x)")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        tiny_figures(args, Path(tmp))
+        if args.long_tasks:
+            long_figures(args, Path(tmp))
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scalinglab.cli import main
+
 # Columns that legitimately differ between two runs of the same sweep (wall-clock timing).
 TIMING = ["task_seconds"]
 
@@ -31,3 +33,12 @@ def assert_same_rows(left: pd.DataFrame, right: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(
         left.drop(columns=TIMING), right.drop(columns=TIMING), check_exact=True
     )
+
+
+def run_cli(argv: list[str]) -> int:
+    """Run the CLI in this process; return its exit code."""
+    try:
+        main(argv)
+    except SystemExit as stop:
+        return int(stop.code)
+    return 0

@@ -28,28 +28,31 @@ TASKS = 2 * 2 * 6
 
 
 KILLED_AFTER = 3
-# The CLI with SweepStore.write_part wrapped: right after the 3rd result file is written the
-# run SIGKILLs itself (and, in its own session, the Dask workers it started). The kill lands at
-# the same point of every run, not after a race against a polling loop.
+# The CLI with SweepStore.write_part wrapped and a part per task: right after the 3rd part is
+# written the run SIGKILLs itself (and, in its own session, the Dask workers it started). The
+# kill lands at the same point of every run, not after a race against a polling loop.
 LAUNCHER = f"""
 import os, signal, sys
 from scalinglab.cli import main
+from scalinglab.sweeps import run
 from scalinglab.sweeps.store import SweepStore
+run.FLUSH_SECONDS = 0.0
 write, written = SweepStore.write_part, []
-def write_then_die(self, task, columns):
-    write(self, task, columns)
-    written.append(task)
+def write_then_die(self, outcomes):
+    name = write(self, outcomes)
+    written.append(name)
     if len(written) == {KILLED_AFTER}:
         if sys.argv[1] == "group":
             os.killpg(0, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
+    return name
 SweepStore.write_part = write_then_die
 main(sys.argv[2:])
 """
 
 
 def _kill_midway(args: list[str], group: bool) -> None:
-    """Run the CLI until it has written KILLED_AFTER task files, where it SIGKILLs itself."""
+    """Run the CLI until it has written KILLED_AFTER parts, where it SIGKILLs itself."""
     proc = subprocess.run(
         [sys.executable, "-c", LAUNCHER, "group" if group else "self", *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=group,

@@ -34,19 +34,21 @@ def test_collect_is_the_seed_mean_and_standard_error(tmp_path):
     run_sweep(small_sweep(), tmp_path, workers=1)
     rows, table = load_results(tmp_path), collect(tmp_path)
     assert len(table) == 2 * 2 * 2 * 2 * 2  # alpha x noise x N x T x ridge
-    assert {"loss_mean", "loss_sem", "train_loss_mean", "seeds"} <= set(table.columns)
+    assert list(table.columns) == [*AXES, "loss", "loss_sem", "train_loss", "train_loss_sem",
+                                   "seeds"]  # fmt: skip
     assert (table["seeds"] == 3).all()
     for _, point in table.sample(5, random_state=0).iterrows():
         mask = np.logical_and.reduce([rows[a] == point[a] for a in AXES])
         losses = rows.loc[mask, "loss"].to_numpy()
         assert losses.size == 3
         # Independent recomputation of the mean and s.e. (s.d. with ddof=1 over sqrt(n)).
-        assert point["loss_mean"] == pytest.approx(losses.sum() / 3, rel=1e-14)
+        assert point["loss"] == pytest.approx(losses.sum() / 3, rel=1e-14)
         sem = np.sqrt(((losses - losses.mean()) ** 2).sum() / 2 / 3)
         assert point["loss_sem"] == pytest.approx(sem, rel=1e-12)
 
 
-def test_rerun_skips_finished_tasks_and_recomputes_missing_ones(tmp_path):
+def test_rerun_skips_finished_tasks_and_recomputes_missing_ones(tmp_path, monkeypatch):
+    monkeypatch.setattr(scalinglab.sweeps.run, "FLUSH_SECONDS", 0.0)  # a part per task
     run_sweep(small_sweep(), tmp_path, workers=1)
     first = load_results(tmp_path)
     again = run_sweep(small_sweep(), tmp_path, workers=1)
@@ -61,7 +63,7 @@ def test_rerun_skips_finished_tasks_and_recomputes_missing_ones(tmp_path):
 
 def test_a_leftover_temporary_file_is_ignored_and_removed(tmp_path):
     run_sweep(small_sweep(seeds=1), tmp_path, workers=1)
-    stale = tmp_path / "parts" / ".deadbeef-s0.parquet.123.tmp"
+    stale = tmp_path / "parts" / ".0123456789abcdef01234567.parquet.123.tmp"
     stale.write_bytes(b"half a parquet file")
     assert len(load_results(tmp_path)) == 4 * 8
     run_sweep(small_sweep(seeds=1), tmp_path, workers=1)
@@ -74,7 +76,8 @@ def test_a_different_sweep_is_refused_unless_force_new(tmp_path):
         run_sweep(small_sweep(seeds=2), tmp_path, workers=1)
     summary = run_sweep(small_sweep(seeds=2), tmp_path, workers=1, force_new=True)
     assert summary.done == 8 and summary.skipped == 0
-    assert len(list(tmp_path.glob("superseded-*/parts/*.parquet"))) == 4
+    kept = pd.concat(pd.read_parquet(p) for p in tmp_path.glob("superseded-*/parts/*.parquet"))
+    assert kept["task_id"].nunique() == 4  # the old results, moved aside
     assert (load_results(tmp_path)["seed"].max()) == 1
 
 

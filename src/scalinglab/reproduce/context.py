@@ -87,5 +87,6 @@ class RunContext:
         rows = load_results(out)
         warn = rows.groupby(["N", "T", "ridge"])["warning"].agg(lambda s: "; ".join(set(s) - {""}))
         table = table.merge(warn.reset_index(), on=["N", "T", "ridge"], how="left")
+        table = table.rename(columns={"loss": "loss_mean"})  # the figures' name for the mean
         table = table[["N", "T", "ridge", "loss_mean", "loss_sem", "seeds", "warning"]]
         return table.astype({"N": np.int64, "T": np.int64}).reset_index(drop=True)

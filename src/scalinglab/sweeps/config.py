@@ -41,6 +41,7 @@ from .._validation import check_choice, check_float, check_int
 from ..exceptions import ConfigError
 from ..simulation.backend import BACKENDS, DTYPES
 from ..simulation.features import ACTIVATIONS
+from .cluster import ClusterConfig
 
 __all__ = [
     "AXES",
@@ -170,6 +171,7 @@ class SweepConfig(BaseModel):
     device: str = "cpu"
     dtype: str = "float64"
     out: str | None = None
+    cluster: ClusterConfig | None = None
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -194,8 +196,9 @@ class SweepConfig(BaseModel):
         return value
 
     def canonical(self) -> dict[str, Any]:
-        """The sweep's content without the output folder: what its results depend on."""
-        return self.model_dump(mode="json", exclude={"out"})
+        """The sweep's content without the output folder and the cluster: what its results
+        depend on."""
+        return self.model_dump(mode="json", exclude={"out", "cluster"})
 
     def content_hash(self) -> str:
         """SHA-256 of :meth:`canonical` (key order and number spelling do not matter)."""
@@ -211,16 +214,22 @@ def _error(err: ValidationError) -> ConfigError:
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, ConfigError):
         return cause
-    section = GridConfig if loc[:1] == ["grid"] and len(loc) > 1 else SweepConfig
+    sections = {"grid": GridConfig, "cluster": ClusterConfig}
+    section = sections.get(loc[0], SweepConfig) if len(loc) > 1 else SweepConfig
     allowed = ", ".join(section.model_fields)
     if first["type"] == "extra_forbidden":
-        where = "[grid]" if section is GridConfig else "the top level"
+        where = f"[{loc[0]}]" if section is not SweepConfig else "the top level"
         return ConfigError(
             f"The sweep file has an unknown key '{key}'. Allowed keys at {where}: {allowed}."
         )
     if first["type"] == "missing":
         what = _kind(loc[-1]) if section is GridConfig else "given"
         return ConfigError(f"The '{key}' parameter is required: it must be {what}.")
+    if key == "cluster":
+        return ConfigError(
+            f"The 'cluster' parameter must be a table of settings "
+            f"({', '.join(ClusterConfig.model_fields)}). Got {first['input']!r} instead."
+        )
     if key == "grid":
         return ConfigError(
             f"The 'grid' parameter must be a table of axes ({allowed}). "

@@ -1,60 +1,83 @@
-"""The output folder of a sweep: a Parquet dataset of finished tasks, a manifest, failures.
+"""The output folder of a sweep: manifest, verified parts, failures, lock.
 
 Layout of ``DIR``::
 
     manifest.json           sweep file text, validated content, its SHA-256, package version
-    parts/<task_id>.parquet one file per finished task (rows: N x T x ridge of one seed)
-    failed/<task_id>.json   the error of a task that failed (removed when it later succeeds)
+    parts/<hash>.parquet    verified files of finished tasks, one per batch (see parts.py)
+    failed/<task_id>.json   a task that failed: its parameters, seed and error (removed when it
+                            later succeeds)
+    quarantine/<time>/      bad part files moved aside, with reasons.txt (never deleted)
     sweep.log               a log of every run in this folder
-    .lock                   the pid of the run in progress
+    .lock                   the run in progress (see lock.py)
 
-Each file is written to a hidden temporary name in the same folder, flushed to disk and then
-renamed (``os.replace`` is atomic on POSIX), so a crash leaves either the whole file or none;
-readers ignore hidden names. A task is done exactly when its part file exists, which makes a
-rerun resume where the last one stopped, with one row per (parameters, seed, ridge).
+Small files are written to a hidden temporary name in the same folder and renamed
+(``os.replace`` is atomic on POSIX), so a crash leaves either the whole file or none; readers
+ignore hidden names. A task is done exactly when a part that verifies holds it, which makes a
+rerun resume where the last one stopped, with one row per (parameters, seed, N, T, ridge).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..exceptions import ConfigError
-from .config import AXES, SweepConfig, load_config
+from .config import SweepConfig, load_config
+from .errors import SweepStopped
+from .lock import SweepLock, lock_holder
+from .parts import PartCheck, quarantine, verify_parts, write_part
 from .tasks import Task, expand_tasks
 
-__all__ = ["SweepStatus", "SweepStore", "collect", "load_results", "sweep_status"]
+__all__ = ["SweepStatus", "SweepStore", "sweep_status"]
 
 MANIFEST = "manifest.json"
 PARTS = "parts"
 FAILED = "failed"
 LOG = "sweep.log"
-LOCK = ".lock"
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write, sync: bool = True) -> None:
     """Write ``path`` via ``write(tmp_path)`` to a hidden temporary file, fsync, rename.
 
-    The rename is atomic, so readers and reruns see the whole file or none. (The folder is
-    not fsynced: after a power cut a rename may be lost, and the task is simply recomputed.)
+    The rename is atomic, so readers and reruns see the whole old file or the whole new one,
+    also when the disk fills up while writing (the temporary file is removed).
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        if sync:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    _atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=1)))
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=1)))
+
+
+def rebuild_hint(root: Path) -> str:
+    return (
+        f"Rerun `scalinglab sweep run FILE --out {root} --rebuild-manifest` with its sweep file "
+        "to rebuild it from the finished parts (nothing is recomputed)."
+    )
+
+
+def _environment(err: OSError, root: Path) -> None:
+    """Raise :class:`SweepStopped` for a full disk or an I/O error (not the user's doing)."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+        raise SweepStopped(
+            f"Sweep not started: could not write to {root} ({err.strerror}); nothing was "
+            "computed or changed. Free some space and rerun."
+        ) from None
 
 
 class SweepStore:
@@ -62,6 +85,8 @@ class SweepStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self.lock = SweepLock(self.root)
+        self.digest: str | None = None  # the content hash of the sweep opened for writing
 
     @property
     def parts(self) -> Path:
@@ -76,43 +101,97 @@ class SweepStore:
         return self.root / LOG
 
     def manifest(self) -> dict[str, Any]:
+        """The manifest, or a :class:`ConfigError` saying how to rebuild a missing or bad one."""
         path = self.root / MANIFEST
         try:
-            return json.loads(path.read_text())
+            data = json.loads(path.read_bytes())
+            load_config(data["config"])
+            if not isinstance(data["hash"], str):
+                raise TypeError("hash")
         except FileNotFoundError:
+            if any(self._names(self.parts, ".parquet")):
+                raise ConfigError(
+                    f"The 'out' folder {str(self.root)!r} holds results but no {MANIFEST}. "
+                    + rebuild_hint(self.root)
+                ) from None
             raise ConfigError(
                 f"The 'out' folder must hold a sweep (a {MANIFEST}). Got {str(self.root)!r} "
                 "instead."
             ) from None
+        except IsADirectoryError:
+            raise ConfigError(
+                f"The 'out' folder must be a folder. Got {str(self.root)!r} instead."
+            ) from None
+        except (ValueError, KeyError, TypeError, ConfigError) as err:
+            reason = type(err).__name__ if isinstance(err, UnicodeDecodeError) else str(err)
+            raise ConfigError(
+                f"The manifest {str(path)!r} is unreadable ({reason.splitlines()[0][:100]}). "
+                + rebuild_hint(self.root)
+            ) from None
+        return data
+
+    def config(self) -> SweepConfig:
+        return load_config(self.manifest()["config"])
 
     # ---------------------------------------------------------------- opening a run
-    def open(self, config: SweepConfig, source: str | None, force_new: bool = False) -> bool:
-        """Prepare the folder for ``config``; return True if it already held this sweep.
+    def open(
+        self,
+        config: SweepConfig,
+        source: str | None,
+        force_new: bool = False,
+        rebuild_manifest: bool = False,
+        break_lock: bool = False,
+    ) -> bool:
+        """Lock the folder and prepare it for ``config``; return True if it held this sweep.
 
-        Raises :class:`ConfigError` if the folder holds results of a different sweep (unless
-        ``force_new``: they are then moved to ``superseded-<hash>-<time>/``) or if another run
-        is writing to it.
+        Raises :class:`ConfigError` if the folder is not writable, is locked by a live run, has
+        an unreadable manifest (unless ``rebuild_manifest``) or holds results of a different
+        sweep (unless ``force_new``: they are then moved to ``superseded-<hash>-<time>/``).
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._lock()
+        self.digest = config.content_hash()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.lock.acquire(break_lock=break_lock)
+        except OSError as err:
+            _environment(err, self.root)
+            raise ConfigError(
+                f"The 'out' folder must be a writable folder. Got {str(self.root)!r} instead "
+                f"({err.strerror})."
+            ) from None
+        try:
+            return self._prepare(config, source, force_new, rebuild_manifest)
+        except OSError as err:
+            self.lock.release()
+            _environment(err, self.root)
+            raise ConfigError(
+                f"The 'out' folder must be a writable folder. Got {str(self.root)!r} instead "
+                f"({err.strerror})."
+            ) from None
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _prepare(self, config: SweepConfig, source, force_new: bool, rebuild: bool) -> bool:
         digest = config.content_hash()
         path = self.root / MANIFEST
-        old = json.loads(path.read_text()) if path.exists() else None
-        has_results = any(self._names(self.parts, ".parquet")) or any(
-            self._names(self.failed, ".json")
-        )
-        same = old is not None and old.get("hash") == digest
-        if (old is not None or has_results) and not same:
-            old_hash = (old or {}).get("hash", "unknown")
+        old = None
+        if path.exists() or any(self._names(self.parts, ".parquet")):
+            if rebuild:
+                if path.exists():  # kept, never deleted
+                    stamp = time.strftime("%Y%m%d-%H%M%S")
+                    os.replace(path, self.root / f"{MANIFEST}.replaced-{stamp}")
+            else:
+                old = self.manifest()
+        same = old is not None and old["hash"] == digest
+        if old is not None and not same:
             if not force_new:
-                self.release()
                 raise ConfigError(
                     f"The 'out' folder {str(self.root)!r} holds results of a different sweep "
-                    f"(hash {old_hash[:12]}, this sweep {digest[:12]}). Use --force-new "
+                    f"(hash {old['hash'][:12]}, this sweep {digest[:12]}). Use --force-new "
                     "(force_new=True) to start over, keeping the old results in a "
                     "superseded-* subfolder, or choose another output folder."
                 )
-            aside = self.root / f"superseded-{old_hash[:12]}-{time.strftime('%Y%m%d-%H%M%S')}"
+            aside = self.root / f"superseded-{old['hash'][:12]}-{time.strftime('%Y%m%d-%H%M%S')}"
             aside.mkdir()
             for name in (MANIFEST, PARTS, FAILED):
                 if (self.root / name).exists():
@@ -121,7 +200,8 @@ class SweepStore:
         self.failed.mkdir(exist_ok=True)
         for folder in (self.parts, self.failed, self.root):
             for stale in folder.glob(".*.tmp"):
-                stale.unlink()
+                if not stale.name.startswith(".lock."):
+                    stale.unlink(missing_ok=True)
         if not same:
             from .. import __version__
 
@@ -137,32 +217,9 @@ class SweepStore:
             )
         return same
 
-    def _lock(self) -> None:
-        import psutil
-
-        lock = self.root / LOCK
-        while True:
-            try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                try:
-                    pid = int(lock.read_text() or 0)
-                except (OSError, ValueError):
-                    pid = 0
-                if pid and pid != os.getpid() and psutil.pid_exists(pid):
-                    raise ConfigError(
-                        f"The 'out' folder {str(self.root)!r} is in use by another sweep run "
-                        f"(pid {pid}). Got it as the output of this run instead."
-                    ) from None
-                lock.unlink(missing_ok=True)  # left by a run that was killed
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(str(os.getpid()))
-            return
-
     def release(self) -> None:
-        """Remove this process's lock."""
-        (self.root / LOCK).unlink(missing_ok=True)
+        """Remove this driver's lock (never another's)."""
+        self.lock.release()
 
     # ------------------------------------------------------------------ task files
     @staticmethod
@@ -175,67 +232,77 @@ class SweepStore:
             if e.name.endswith(suffix) and not e.name.startswith(".")
         ]
 
-    def done_ids(self) -> set[str]:
-        """Ids of the tasks whose part file exists."""
-        return set(self._names(self.parts, ".parquet"))
+    def write_part(self, outcomes) -> str:
+        """Write finished ``(task, columns)`` pairs as one verified part (see parts.py)."""
+        return write_part(self.parts, self.digest, outcomes)
 
-    def failures(self) -> dict[str, str]:
-        """``task_id -> error`` of the recorded failures."""
+    def check_parts(self, tasks: list[Task] | None = None) -> PartCheck:
+        """Verify every part against the sweep (see :func:`~.parts.verify_parts`)."""
+        manifest = self.manifest()
+        tasks = expand_tasks(load_config(manifest["config"])) if tasks is None else tasks
+        return verify_parts(self.parts, {t.task_id: t for t in tasks}, manifest["hash"])
+
+    def quarantine(self, check: PartCheck) -> Path | None:
+        """Move the bad parts of ``check`` aside; return the quarantine folder (None if none)."""
+        if not check.bad:
+            return None
+        return quarantine(self.root, self.parts, check.bad)
+
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """``task_id -> record`` (``params``, ``seed``, ``error``) of the recorded failures."""
         out = {}
         for name in self._names(self.failed, ".json"):
             try:
-                out[name] = json.loads((self.failed / f"{name}.json").read_text())["error"]
-            except (OSError, ValueError, KeyError):
-                out[name] = "unreadable failure record"
+                record = json.loads((self.failed / f"{name}.json").read_text())
+                if not isinstance(record.get("error"), str):
+                    raise ValueError("no error")
+            except (OSError, ValueError, AttributeError):
+                record = {"error": "unreadable failure record", "params": {}, "seed": None}
+            out[name] = record
         return out
 
-    def write_part(self, task: Task, columns: dict[str, list]) -> None:
-        """Store a finished task atomically and drop an earlier failure record of it."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.table(columns)
-        _atomic_write(
-            self.parts / f"{task.task_id}.parquet", lambda tmp: pq.write_table(table, tmp)
-        )
-        (self.failed / f"{task.task_id}.json").unlink(missing_ok=True)
-
-    def write_failure(self, task: Task, error: BaseException) -> None:
-        """Record a failed task with its error (it is retried by the next run)."""
+    def write_failure(self, task: Task, error: str) -> None:
+        """Record a failed task with its parameters and error (the next run retries it)."""
         record = {
             "task_id": task.task_id,
             "params": task.params,
             "seed": task.seed_index,
-            "error": f"{type(error).__name__}: {error}",
+            "error": error,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         _write_json(self.failed / f"{task.task_id}.json", record)
 
+    def clear_failure(self, task_id: str) -> None:
+        (self.failed / f"{task_id}.json").unlink(missing_ok=True)
+
 
 @dataclass
 class SweepStatus:
-    """Counts of a sweep folder's tasks; ``failures`` maps task ids to their errors."""
+    """A sweep folder's tasks: counts, failures (id -> record), bad parts (file -> reason)."""
 
     total: int
     done: int
     failed: int
     pending: int
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bad: dict[str, str] = field(default_factory=dict)
+    running: str | None = None
 
     @property
     def complete(self) -> bool:
         return self.done == self.total
 
 
-def _stored_config(store: SweepStore) -> SweepConfig:
-    return load_config(store.manifest()["config"])
-
-
 def sweep_status(out_dir: str | Path) -> SweepStatus:
-    """Done, pending and failed tasks of the sweep in ``out_dir`` (from its manifest)."""
+    """Done (verified), pending and failed tasks of the sweep in ``out_dir``; bad parts listed.
+
+    Reads only: bad parts are reported here and quarantined by the next run or ``collect``.
+    """
     store = SweepStore(out_dir)
-    ids = {t.task_id for t in expand_tasks(_stored_config(store))}
-    done = store.done_ids() & ids
+    tasks = expand_tasks(store.config())
+    check = store.check_parts(tasks)
+    ids = {t.task_id for t in tasks}
+    done = check.done
     failures = {k: v for k, v in store.failures().items() if k in ids and k not in done}
     return SweepStatus(
         total=len(ids),
@@ -243,90 +310,6 @@ def sweep_status(out_dir: str | Path) -> SweepStatus:
         failed=len(failures),
         pending=len(ids) - len(done) - len(failures),
         failures=failures,
+        bad=check.bad,
+        running=lock_holder(out_dir),
     )
-
-
-def load_results(out_dir: str | Path, check_version: bool = True):
-    """All rows of a sweep as a :class:`pandas.DataFrame`: one per (parameters, seed, ridge).
-
-    Columns: the grid axes (:data:`~.config.AXES`), ``seed`` (the seed index), ``loss``,
-    ``train_loss``, ``resolution`` (the rounding floor, docs/theory.md §4), ``task_id``,
-    ``seed_entropy``, ``task_seconds``, ``backend``, ``warning`` and ``scalinglab_version``;
-    sorted by the axes and the seed. Warns if a row was written by another package version.
-    """
-    import pandas as pd
-    import pyarrow.dataset as ds
-
-    from .. import __version__
-
-    store = SweepStore(out_dir)
-    manifest = store.manifest()
-    if store.done_ids():
-        try:
-            frame = ds.dataset(store.parts, format="parquet").to_table().to_pandas()
-        except (OSError, ValueError) as err:  # pyarrow.ArrowInvalid is a ValueError
-            raise ConfigError(
-                f"The 'out' folder {str(out_dir)!r} holds unreadable result files ({err}). "
-                "Move the damaged part files away and run the sweep again to recompute them."
-            ) from None
-    else:
-        frame = pd.DataFrame(columns=[*AXES, "seed", "loss", "train_loss", "scalinglab_version"])
-    missing = [axis for axis in (*AXES, "seed", "loss") if axis not in frame.columns]
-    if missing:
-        raise ConfigError(
-            f"The 'out' folder {str(out_dir)!r} holds results without the column(s) "
-            f"{', '.join(missing)} (written by an older scalinglab?). Rerun the sweep with "
-            "--force-new to recompute them."
-        )
-    frame = frame.sort_values([*AXES, "seed"], kind="stable").reset_index(drop=True)
-    versions = set(frame["scalinglab_version"]) | {manifest.get("scalinglab_version")}
-    others = sorted(str(v) for v in versions - {__version__})
-    if check_version and others:
-        warnings.warn(
-            f"The sweep in {str(out_dir)!r} was written by scalinglab {', '.join(others)}; "
-            f"this is {__version__}. Numbers may differ from a rerun with this version.",
-            UserWarning,
-            stacklevel=2,
-        )
-    return frame
-
-
-def collect(out_dir: str | Path, check_version: bool = True):
-    """One row per grid point: the seed mean and standard error of the losses.
-
-    Columns: the grid axes, ``loss_mean``, ``loss_sem`` (sample s.d. over seeds / sqrt(seeds);
-    NaN for one seed, as :func:`~scalinglab.simulation.result.seed_mean_sem`),
-    ``train_loss_mean``, ``train_loss_sem`` and ``seeds`` (the number of finished seeds).
-    Warns if the sweep is not complete.
-    """
-    import pandas as pd
-
-    status = sweep_status(out_dir)
-    if not status.complete:
-        warnings.warn(
-            f"The sweep in {str(out_dir)!r} is incomplete ({status.done} of {status.total} "
-            f"tasks done, {status.failed} failed): some points have fewer seeds.",
-            UserWarning,
-            stacklevel=2,
-        )
-    rows = load_results(out_dir, check_version=check_version)
-    if rows.empty:
-        return pd.DataFrame(
-            columns=[*AXES, "loss_mean", "loss_sem", "train_loss_mean", "train_loss_sem", "seeds"]
-        )
-    grouped = rows.groupby(list(AXES), sort=True)
-    table = grouped.agg(
-        loss_mean=("loss", "mean"),
-        loss_std=("loss", "std"),
-        train_loss_mean=("train_loss", "mean"),
-        train_loss_std=("train_loss", "std"),
-        seeds=("loss", "size"),
-    ).reset_index()
-    root = np.sqrt(table["seeds"].to_numpy(dtype=np.float64))
-    table.insert(table.columns.get_loc("loss_std"), "loss_sem", table.pop("loss_std") / root)
-    table.insert(
-        table.columns.get_loc("train_loss_std"),
-        "train_loss_sem",
-        table.pop("train_loss_std") / root,
-    )
-    return table

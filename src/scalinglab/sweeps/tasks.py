@@ -18,8 +18,11 @@ import hashlib
 import itertools
 import json
 import os
+import threading
 import time
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,14 +30,27 @@ import numpy as np
 
 from .config import AXES, SweepConfig
 
-__all__ = ["POINT_AXES", "Task", "expand_tasks", "run_task"]
+__all__ = [
+    "POINT_AXES",
+    "TASK_THREADS",
+    "Task",
+    "expand_tasks",
+    "iter_batch",
+    "run_batch",
+    "run_task",
+]
 
 POINT_AXES = tuple(a for a in AXES if a not in ("N", "T", "ridge"))
 """The axes that define a task's draw; N, T and ridge are evaluated together inside a task."""
 
+TASK_THREADS = 1
+"""BLAS, draw and PyTorch threads of every task, wherever it runs (:func:`task_threads`).
+One: a sweep's parallelism is its tasks, one per worker core."""
+
 FAULT_ENV = "SCALINGLAB_SWEEP_TEST_FAULT"
 """Test hook: ``raise:ID``, ``exit:ID`` or ``exit-once:ID:MARKER`` makes task ``ID`` raise, kill
-its process (``os._exit``), or kill it only while the file ``MARKER`` does not exist yet."""
+its process (``os._exit``), or kill it only while the file ``MARKER`` does not exist yet;
+``sleep:ID:SECONDS`` slows it down. ``ID`` may be ``*`` (every task)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,10 @@ class Task:
         return np.random.SeedSequence(self.base_seed, spawn_key=(*self.key_words, self.seed_index))
 
 
+Outcome = tuple[Task, dict[str, list] | None, str | None]
+"""What running a task gives: ``(task, columns, None)`` or ``(task, None, error line)``."""
+
+
 def expand_tasks(config: SweepConfig) -> list[Task]:
     """All tasks of a sweep: the outer product of the point axes times ``seeds``."""
     grid = config.grid
@@ -101,23 +121,113 @@ def _test_fault(task: Task) -> None:
     if not spec:
         return
     action, task_id, *rest = spec.split(":", 2)
-    if task_id != task.task_id:
+    if task_id not in (task.task_id, "*"):
         return
-    if action == "raise":
+    if action == "sleep":
+        time.sleep(float(rest[0]))
+    elif action == "raise":
         raise RuntimeError(f"injected failure in task {task_id}")
-    if action == "exit" or (action == "exit-once" and not os.path.exists(rest[0])):
+    elif action == "exit" or (action == "exit-once" and not os.path.exists(rest[0])):
         if rest:
             open(rest[0], "w").close()
         os._exit(3)
 
 
-def run_task(task: Task, blas_threads: int | None = None) -> dict[str, list]:
-    """Compute one task; return its rows (one per N, T, ridge) as a dict of columns.
+class _Pins:
+    """The process-wide thread pins, shared by concurrent batches (a Dask worker may run
+    several threads): the first batch to start sets them, the last to end restores them."""
 
-    ``blas_threads`` limits the BLAS/OpenMP threads for the duration of the task (1 in worker
-    processes, so that K workers on K cores do not oversubscribe). Warnings raised by the
-    simulation (e.g. :class:`~scalinglab.NumericalWarning`) are recorded in a ``warning`` column.
+    lock = threading.Lock()
+    users = 0
+    stack: ExitStack | None = None
+
+
+def _torch_threads(threads: int) -> Iterator[None]:
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextmanager
+def task_threads(torch: bool = False) -> Iterator[None]:
+    """Run with :data:`TASK_THREADS` BLAS/OpenMP, draw and (``torch``) PyTorch threads.
+
+    Pinned in every process a task may run in (the driver, a local or remote Dask worker, a
+    SLURM job), so that a task performs the same floating-point operations in the same order
+    everywhere: its numbers are bit-identical wherever it runs. (BLAS results depend on the
+    thread count through the blocking of the reductions; the draws do not, see
+    :func:`~scalinglab.simulation.accumulate.limit_draw_threads`.) The pins are process-wide
+    and held while any batch runs (:class:`_Pins`).
     """
+    from threadpoolctl import threadpool_limits
+
+    from ..simulation.accumulate import limit_draw_threads
+
+    with _Pins.lock:
+        if _Pins.users == 0:
+            stack = ExitStack()
+            stack.enter_context(threadpool_limits(TASK_THREADS))
+            stack.enter_context(limit_draw_threads(TASK_THREADS))
+            _Pins.stack = stack
+        if torch and not getattr(_Pins.stack, "torch", False):
+            _Pins.stack.enter_context(contextmanager(_torch_threads)(TASK_THREADS))
+            _Pins.stack.torch = True
+        _Pins.users += 1
+    try:
+        yield
+    finally:
+        with _Pins.lock:
+            _Pins.users -= 1
+            if _Pins.users == 0:
+                _Pins.stack.close()
+                _Pins.stack = None
+
+
+def iter_batch(tasks: Sequence[Task], retries: int = 0) -> Iterator[Outcome]:
+    """Run ``tasks`` one after the other with pinned threads (:func:`task_threads`).
+
+    Yields one ``(task, columns, None)`` or ``(task, None, error)`` per task as it ends; a task
+    that raises is tried ``retries`` more times, then reported with its error as one line.
+    """
+    from ..simulation import simulate  # noqa: F401 - load BLAS before pinning its threads
+
+    with task_threads(torch=any(t.backend == "torch" for t in tasks)):
+        for task in tasks:
+            for attempt in range(retries + 1):
+                try:
+                    columns = _compute(task)
+                except Exception as exc:
+                    if attempt == retries:
+                        yield task, None, " ".join(f"{type(exc).__name__}: {exc}".split())
+                else:
+                    yield task, columns, None
+                    break
+
+
+def run_batch(tasks: Sequence[Task], retries: int = 0) -> list[Outcome]:
+    """All outcomes of :func:`iter_batch` (what a Dask worker runs): batching many tiny tasks
+    into one call spreads the fixed costs (thread pinning, a Dask round trip) over them."""
+    return list(iter_batch(tasks, retries))
+
+
+def run_task(task: Task) -> dict[str, list]:
+    """Compute one task with pinned threads; return its rows (one per N, T, ridge) as columns.
+
+    Warnings raised by the simulation (e.g. :class:`~scalinglab.NumericalWarning`) are
+    recorded in a ``warning`` column.
+    """
+    from ..simulation import simulate  # noqa: F401 - load BLAS before pinning its threads
+
+    with task_threads(torch=task.backend == "torch"):
+        return _compute(task)
+
+
+def _compute(task: Task) -> dict[str, list]:
     from .. import __version__
     from ..model import DataModel
     from ..simulation import simulate
@@ -135,15 +245,7 @@ def run_task(task: Task, blas_threads: int | None = None) -> dict[str, list]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
-        if blas_threads is None:
-            result = _simulate(simulate, model, task)
-        else:
-            from threadpoolctl import threadpool_limits
-
-            from ..simulation.accumulate import limit_draw_threads
-
-            with threadpool_limits(blas_threads), limit_draw_threads(blas_threads):
-                result = _simulate(simulate, model, task)
+        result = _simulate(simulate, model, task)
         seconds = time.perf_counter() - start
     warning = "; ".join(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     shape = result.loss.shape[1:]
