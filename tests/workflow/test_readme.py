@@ -93,7 +93,6 @@ def test_sweep_collect_fit_sequence(tmp_path):
     for line in lines[:3]:
         run(line, tmp_path)
     table = pd.read_parquet(tmp_path / "results.parquet")
-    if "loss" not in table.columns:
-        pytest.skip("sweep collect writes the results schema with issue 14 (loss_mean until then)")
+    assert {"loss", "loss_sem", "train_loss", "train_loss_sem", "seeds"} <= set(table.columns)
     out = run(lines[3], tmp_path).stdout
     assert "ridge" in out and out.count("chinchilla") >= 2  # one fit per ridge, noise=0
