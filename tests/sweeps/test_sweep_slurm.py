@@ -42,6 +42,7 @@ kind = "slurm"
 cores = 1
 memory = "1GB"
 walltime = "00:15:00"
+interface = "lo"  # scheduler and workers talk over loopback only
 """
 TASKS = 40
 

@@ -12,6 +12,7 @@ Settings come from a ``[cluster]`` table of the sweep file, overridden by the CL
     adaptive = false        # scale between min_jobs and jobs with the load (--adaptive)
     min_jobs = 0            # (--min-jobs)
     job_extra = []          # extra #SBATCH lines, e.g. ["--account=myproject"]
+    interface = "ib0"       # network interface of the scheduler and workers; default: Dask's
 
 Where a sweep runs does not change its numbers (tasks pin their threads), so this table is not
 part of the sweep's content hash. The cluster is always driven by Dask's adaptive scaling —
@@ -31,7 +32,17 @@ from ..exceptions import ConfigError
 __all__ = ["KINDS", "ClusterConfig"]
 
 KINDS = ("slurm",)
-SETTINGS = ("queue", "cores", "memory", "walltime", "jobs", "adaptive", "min_jobs", "job_extra")
+SETTINGS = (
+    "queue",
+    "cores",
+    "memory",
+    "walltime",
+    "jobs",
+    "adaptive",
+    "min_jobs",
+    "job_extra",
+    "interface",
+)
 
 
 class ClusterConfig(BaseModel):
@@ -48,6 +59,7 @@ class ClusterConfig(BaseModel):
     adaptive: bool = False
     min_jobs: int = 0
     job_extra: tuple[str, ...] = ()
+    interface: str | None = None
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -120,6 +132,7 @@ class ClusterConfig(BaseModel):
             walltime=self.walltime,
             job_extra_directives=list(self.job_extra),
             log_directory=log_directory,
+            interface=self.interface,
             scheduler_options={"dashboard_address": None},
             silence_logs=logging.CRITICAL,
         )
