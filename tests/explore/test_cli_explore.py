@@ -117,16 +117,16 @@ def test_readme_command_with_data(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("args", "flag"),
     [
-        (["--data", "missing.csv"], "'data'"),
-        (["--data", "{bad}"], "'data'"),
-        (["--data", "{noloss}"], "'data'"),
-        (["--data", "{nan}"], "'data'"),
-        (["--M", "0"], "'M'"),
-        (["--alpha", "-1"], "'alpha'"),
-        (["--noise", "nan"], "'noise'"),
-        (["--ridge", "-1"], "'ridge'"),
-        (["--ridge", "best"], "'ridge'"),
-        (["--N", "0"], "'N'"),
+        (["--data", "missing.csv"], "'--data'"),
+        (["--data", "{bad}"], "'--data'"),
+        (["--data", "{noloss}"], "'--data'"),
+        (["--data", "{nan}"], "'--data'"),
+        (["--M", "0"], "'--M'"),
+        (["--alpha", "-1"], "'--alpha'"),
+        (["--noise", "nan"], "'--noise'"),
+        (["--ridge", "-1"], "'--ridge'"),
+        (["--ridge", "best"], "'--ridge'"),
+        (["--N", "0"], "'--N'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, flag, tmp_path, capsys):
@@ -152,7 +152,7 @@ def test_too_much_data_is_refused_before_writing(tmp_path, capsys):
     out = tmp_path / "page.html"
     code, err = run_main(["explore", "--out", str(out), "--data", str(tmp_path / "big.csv")],
                          capsys)  # fmt: skip
-    assert code == 2 and "'data'" in err and "40000 rows" in err, err
+    assert code == 2 and "'--data'" in err and "40000 rows" in err, err
     assert not out.exists()
 
 

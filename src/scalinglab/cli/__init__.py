@@ -102,12 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
-    except click.UsageError as err:
-        click.echo(f"Error: {err.format_message()}", err=True)
-        sys.exit(2)
-    except ConfigError as err:
+    except (click.UsageError, ConfigError) as err:
         words = sys.argv[1:] if argv is None else argv
-        click.echo(f"Error: {_name_flags(str(err), list(words))}", err=True)
+        message = err.format_message() if isinstance(err, click.UsageError) else str(err)
+        click.echo(f"Error: {_name_flags(message, list(words))}", err=True)
         sys.exit(2)
     except click.ClickException as err:
         click.echo(f"Error: {err.format_message()}", err=True)
