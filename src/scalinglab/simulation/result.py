@@ -39,6 +39,7 @@ class SimulationResult:
     instance_loss: np.ndarray | None = None
     activation: str = "linear"
     shared_draws: bool = True
+    estimator: str = "full"  # "conditional" or "full" (docs/estimators.md)
     backend: str = "numpy"
     dtype: str = "float64"
     seed_entropy: list[str] = field(default_factory=list)
