@@ -150,9 +150,14 @@ def assemble_losses(
     signal: float,
     train2T: Any,
     T: int,
+    input_error: float = 0.0,
 ) -> RidgeLosses:
     """``L = ½[s_ω − 2 Σ d_k a_k + Σ_kl d_k M_kl d_l + σ² Σ_k n_k d_k²]`` for every ridge, its
-    rounding floor, and the training loss ``train2T/(2T)`` (both paths, both estimators)."""
+    rounding floor, and the training loss ``train2T/(2T)`` (both paths, both estimators).
+
+    ``input_error`` is a further relative error of the terms from how the inputs were formed
+    (the conditional estimator's factorisation of C).
+    """
     d = spec.d
     linear = d @ a
     quadratic = xp.sum((d @ quad_matrix) * d, axis=1)
@@ -164,7 +169,7 @@ def assemble_losses(
     # draws (float32 accumulation, benchmarks/bench_float32_accuracy.py): an upper bound.
     terms = abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic) + noise_term
     cond = xp.asarray(spec.condition, dtype=terms.dtype, device=getattr(terms, "device", None))
-    resolution = terms * (64.0 * spec.eps + 24.0 * spec.eps_in * xp.sqrt(cond))
+    resolution = terms * (64.0 * spec.eps + 24.0 * spec.eps_in * xp.sqrt(cond) + input_error)
     loss = 0.5 * xp.clip(raw, min=0.0)
     train = 0.5 * xp.clip(train2T, min=0.0) / T
     return RidgeLosses(

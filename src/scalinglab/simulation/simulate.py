@@ -53,13 +53,20 @@ def _ridges(values: float | Sequence[float] | str) -> np.ndarray:
     return ridges
 
 
-def _estimator(estimator: str | None, features: FeatureMap, instance: bool) -> str:
+def _estimator(estimator: str | None, features: FeatureMap, instance: bool, dtype: str) -> str:
     """The estimator to use: ``conditional`` where it applies (linear features without a bias,
-    no per-instance loss) unless ``full`` is asked for; a clear error where it cannot apply."""
+    no per-instance loss, float64) unless ``full`` is asked for; a clear error where it cannot
+    apply."""
     linear = features.name == "linear" and features.sigma_b == 0.0
     if estimator is None:
-        return "conditional" if linear and not instance else "full"
+        return "conditional" if linear and not instance and dtype == "float64" else "full"
     estimator = check_choice("estimator", estimator, ESTIMATORS)
+    if estimator == "conditional" and dtype != "float64":
+        raise ConfigError(
+            "The 'dtype' parameter must be 'float64' with the 'conditional' estimator (its "
+            "unexplained power s_ω − tr C⁺D_ω cancels to the rounding of float32 sums). Got "
+            f"{dtype!r} instead (use estimator='full' for float32)."
+        )
     if estimator == "conditional" and not linear:
         raise ConfigError(
             "The 'estimator' parameter 'conditional' needs linear features without a bias. Got "
@@ -136,9 +143,10 @@ def simulate(
         it needs the training inputs X, so it uses the ``full`` estimator.
     estimator : {"conditional", "full"}, optional
         ``conditional`` draws the training features from their exact law given U (linear
-        features without a bias only; the default there), ``full`` draws X and U (the default
-        for nonlinear features and with ``instance``). Both are unbiased for the same expected
-        loss; ``conditional`` has variance no larger and is faster (docs/estimators.md).
+        features without a bias, float64; the default there), ``full`` draws X and U (the
+        default for nonlinear features, with ``instance`` and with float32). Both are unbiased
+        for the same expected loss; ``conditional`` has variance no larger and is faster
+        (docs/estimators.md).
     backend, device, dtype : str
         Array backend (``numpy`` or ``torch``), device (``cpu``/``cuda``) and precision.
     chunk : int, optional
@@ -157,8 +165,8 @@ def simulate(
     if not isinstance(seed, np.random.SeedSequence):
         seed = check_int("seed", seed, low=0)
     features = feature_map(activation, sigma_b)
-    estimator = _estimator(estimator, features, instance)
     be = backend if isinstance(backend, Backend) else Backend(backend, device, dtype)
+    estimator = _estimator(estimator, features, instance, be.dtype_name)
     if chunk is not None:
         chunk = check_int("chunk", chunk, low=1)
     N_max, T_max = int(Ns.max()), int(Ts.max())
