@@ -66,7 +66,7 @@ class SimulationResult:
         return seed_mean_sem(self.train_loss)[1]
 
     def _inputs(self) -> dict[str, Any]:
-        return {**self.model.describe(), "activation": self.activation}
+        return {**self.model.describe(), "activation": self.activation, "estimator": self.estimator}
 
     def records(self) -> list[dict[str, Any]]:
         """One record per (N, T, ridge): the inputs under the CLI's names and seed statistics."""
