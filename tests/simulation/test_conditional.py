@@ -97,7 +97,9 @@ def test_nested_factor_reproduces_c_and_is_nested(N, M):
     np.testing.assert_allclose(head, L[:30, :30], rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize(("N", "T", "M"), [(40, 90, 300), (90, 40, 300), (90, 120, 60), (80, 50, 60)])
+@pytest.mark.parametrize(
+    ("N", "T", "M"), [(40, 90, 300), (90, 40, 300), (90, 120, 60), (80, 50, 60)]
+)
 def test_primal_and_dual_paths_agree(N, T, M):
     model = DataModel(M=M, alpha=1.0, noise=0.05)
     stats = accumulate_conditional(model, spawn_seeds(0, 1)[0], N, T)

@@ -34,8 +34,8 @@ import numpy as np
 import scipy.linalg
 from array_api_compat import array_namespace
 
+from .._arrays import as_numpy
 from .accumulate import InstanceSums
-from .backend import as_numpy
 
 
 @dataclass
@@ -107,7 +107,9 @@ class GramSpectrum:
     eps_in: float  # machine epsilon of the accumulated inputs
 
 
-def gram_spectrum(gram: Any, size: int, ridges: np.ndarray, input_eps: float | None) -> GramSpectrum:
+def gram_spectrum(
+    gram: Any, size: int, ridges: np.ndarray, input_eps: float | None
+) -> GramSpectrum:
     """Decompose a fresh Gram matrix (overwritten) and set the rank cut-off (module docstring).
 
     ``size`` is ``max(N, T)``; ``input_eps`` the machine epsilon of inputs accumulated in a
@@ -225,7 +227,7 @@ def ridge_losses(
     var = float(noise) ** 2
     primal = (N <= T) if path is None else (path == "primal")
     spec = gram_spectrum(F.T @ F if primal else F @ F.T, max(N, T), ridges, input_eps)
-    V, s, f = spec.V, spec.s, spec.f
+    V, f = spec.V, spec.f
     trK = float(xp.sum(xp.linalg.diagonal(K)))
 
     if primal:

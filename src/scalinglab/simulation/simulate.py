@@ -24,11 +24,12 @@ import numpy as np
 from .._rng import child, entropy_string, spawn_seeds
 from .._validation import check_choice, check_int, parse_list
 from ..exceptions import ConfigError, NumericalWarning
+from ..features import FeatureMap, feature_map
 from ..model import DataModel
 from .accumulate import LatentStatistics, accumulate, default_chunk
 from .backend import Backend
 from .conditional import accumulate_conditional, conditional_losses
-from .features import FeatureMap, feature_map
+from .features import prepare_features
 from .memory import check_fits, conditional_bytes, simulation_bytes
 from .result import SimulationResult
 from .ridge_loss import ridge_losses
@@ -190,7 +191,7 @@ def simulate(
         shared = None
         if shared_draws:
             shared = _draw(estimator, model, seq, N_max, T_max, be, chunk, instance)
-            prepared = features.prepare(seq, N_max, be)
+            prepared = prepare_features(features, seq, N_max, be)
             done += 1
             if progress:
                 progress(done, total)
@@ -201,7 +202,7 @@ def simulate(
                 else:
                     point_seq = child(seq, i, j)
                     stats = _draw(estimator, model, point_seq, int(n), int(t), be, chunk, instance)
-                    prepared = features.prepare(point_seq, int(n), be)
+                    prepared = prepare_features(features, point_seq, int(n), be)
                     done += 1
                     if progress:
                         progress(done, total)
