@@ -69,14 +69,6 @@ class ConditionalStatistics:
     Dw: Any  # (r, r) whitened teacher moment L_r⁻¹ D_ω L_r⁻ᵀ (n ≤ k), or the rank-k one
     signal: float
 
-    @property
-    def N(self) -> int:
-        return int(self.L.shape[0])
-
-    @property
-    def T(self) -> int:
-        return int(self.Z.shape[0])
-
     def sub(self, N: int, T: int) -> ConditionalStatistics:
         """Statistics of the first N features and first T samples of the same draw."""
         r = min(N, self.L.shape[1])
@@ -161,14 +153,9 @@ def whiten(D: Any, Linv: Any) -> Any:
 
 
 def accumulate_conditional(
-    model: DataModel,
-    seq: np.random.SeedSequence,
-    N: int,
-    T: int,
-    *,
-    backend: Backend | None = None,
-    chunk: int | None = None,
-) -> ConditionalStatistics:
+    model: DataModel, seq: np.random.SeedSequence, N: int, T: int,
+    *, backend: Backend | None = None, chunk: int | None = None,
+) -> ConditionalStatistics:  # fmt: skip
     """One draw of the conditional estimator's statistics for a simulation seed at (N, T).
 
     U comes from stream 1 exactly as in the full estimator (same C for the same seed); Z from
