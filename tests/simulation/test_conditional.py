@@ -161,3 +161,18 @@ def test_estimator_choice_and_errors():
         simulate(model, dtype="float32", estimator="conditional", **kw)
     with pytest.raises(ConfigError, match="'estimator' parameter"):
         simulate(model, estimator="sampled", **kw)
+
+
+def test_ill_conditioned_covariance_is_flagged_with_the_full_estimator_as_remedy():
+    """alpha = 8: cond(C) ~ 1e16, so C⁻¹ is unreliable. The conditional estimate is flagged
+    (its reported floor covers its gap to the full estimator, which stays accurate)."""
+    from scalinglab import NumericalWarning
+
+    model = DataModel(M=60, alpha=8.0)
+    kw = dict(N=50, T=80, ridge=[0.0, 1e-3], seeds=8, seed=1)
+    with pytest.warns(NumericalWarning, match="estimator='full'"):
+        cond = simulate(model, **kw)
+    with pytest.warns(NumericalWarning):  # the full estimator's ridge-0 loss is ~1e-13
+        full = simulate(model, estimator="full", **kw)
+    gap = np.abs(cond.loss_mean - full.loss_mean)
+    assert np.all(gap <= cond.resolution.max(axis=0) + 3 * np.hypot(cond.loss_sem, full.loss_sem))

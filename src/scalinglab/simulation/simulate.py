@@ -238,8 +238,9 @@ def _warn_if_unresolved(result: SimulationResult) -> None:
     """Warn where the precision floor exceeds 1% of a mean loss (spec §5.1 and §8.1).
 
     In float64 this happens only where the terms of the exact loss cancel completely (N, T ≥ M
-    without noise, where the true loss is 0); with float32 accumulation the floor grows with the
-    conditioning of the features, and the warning marks where float32 is not trustworthy.
+    without noise, where the true loss is 0), or, for the conditional estimator, where the
+    feature covariance C it inverts is ill-conditioned; with float32 accumulation the floor grows
+    with the conditioning of the features, and the warning marks where float32 is not trustworthy.
     """
     floor = result.resolution.max(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -252,6 +253,8 @@ def _warn_if_unresolved(result: SimulationResult) -> None:
             if result.dtype == "float32"
             else "the true loss may be 0, e.g. N, T >= M without noise"
         )
+        if result.estimator == "conditional":
+            hint += "; or C = UΛUᵀ is ill-conditioned: estimator='full' does not invert it"
         warnings.warn(
             f"{int(bad.sum())} loss value(s) are limited by {result.dtype} precision; worst at "
             f"N = {result.N[i]}, T = {result.T[j]}, ridge = {result.ridge[k]:g}: rounding floor "
