@@ -29,7 +29,9 @@ span of Q, the problem is the k-dimensional one with ``P = ρ``, features ``Z ρ
 Losses in the eigenbasis of the smaller Gram matrix (:mod:`.ridge_loss`, σ² → σ² + s_ω − tr D̃):
 
 * primal (r ≤ T): ``FᵀF = V diag(s) Vᵀ``, ``Ṽ = PᵀV``, ``W = P⁻¹V``, ``E = Wᵀ D̃ W``:
-  ``a_k = s_k (Wᵀ D̃ Ṽ)_kk``, ``S' = ṼᵀṼ``, ``Q = diag(s) E diag(s)``, ``tr K = Σ s_k E_kk``;
+  ``a_k = s_k (Wᵀ D̃ Ṽ)_kk``, ``S' = ṼᵀṼ``, ``Q = diag(s) E diag(s)``, ``tr K = Σ s_k E_kk``.
+  For n ≤ k D_ω is not whitened: with ``X = C⁻¹V = P⁻ᵀW``, ``E = Xᵀ D_ω X``,
+  ``a_k = s_k (Vᵀ D_ω X)_kk`` and, V being a full orthogonal basis, ``tr D̃ = Σ_kl E_kl S'_kl``;
 * dual (T < r): ``FFᵀ = Y diag(s) Yᵀ``, ``G = ZᵀY``, ``Ĝ = PᵀP G``:
   ``a_k = (Gᵀ D̃ Ĝ)_kk``, ``P' = ĜᵀĜ``, ``K' = Gᵀ D̃ G``.
 
@@ -38,7 +40,7 @@ The per-instance loss (one fixed teacher) needs X itself and stays on the full e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -61,24 +63,30 @@ from .triangular import triangular_inverse, triangular_product, triangular_solve
 
 @dataclass
 class ConditionalStatistics:
-    """One draw of the conditional estimator at sizes (N, T): ``F = Z Lᵀ``, ``C ≈ LLᵀ``."""
+    """One draw of the conditional estimator (``F = Z Lᵀ``, ``C ≈ LLᵀ``), seen at sizes (n, t).
 
-    L: Any  # (N, r) lower-trapezoidal factor of C, r = min(N, k)
-    Linv: Any  # (r, r) inverse of the leading square block of L
-    Z: Any  # (T, r) standard normals
-    Dw: Any  # (r, r) whitened teacher moment L_r⁻¹ D_ω L_r⁻ᵀ (n ≤ k), or the rank-k one
+    The arrays are those of the whole draw; :meth:`sub` only changes (n, t), so the whitened
+    teacher moment, computed at most once (dual points and n > k need it), is shared.
+    """
+
+    L: Any  # (N, k) lower-trapezoidal factor of C
+    Linv: Any  # (k, k) inverse of L's leading square block
+    Z: Any  # (T, k) standard normals
+    D: Any  # (k, k) leading block of D_ω
     signal: float
+    n: int
+    t: int
+    cache: list = field(default_factory=list)  # [L_k⁻¹ D L_k⁻ᵀ] once computed
 
     def sub(self, N: int, T: int) -> ConditionalStatistics:
         """Statistics of the first N features and first T samples of the same draw."""
-        r = min(N, self.L.shape[1])
-        return ConditionalStatistics(
-            self.L[:N, :r],
-            self.Linv[:r, :r],
-            self.Z[:T, :r],
-            self.Dw[:r, :r],
-            self.signal,
-        )
+        return replace(self, n=N, t=T)
+
+    def whitened(self) -> Any:
+        """``D̃ = L_k⁻¹ D_ω L_k⁻ᵀ`` (k x k); its leading blocks serve every n ≤ k."""
+        if not self.cache:
+            self.cache.append(whiten(self.D, self.Linv))
+        return self.cache[0]
 
 
 def covariances(
@@ -177,15 +185,14 @@ def condition_on(
     rank_bound: int,
     backend: Backend,
 ) -> ConditionalStatistics:
-    """Factor C, whiten D_ω and draw Z (T rows) from ``seq``: the statistics of one draw."""
+    """Factor C and draw Z (T rows) from ``seq``: the statistics of one draw."""
     L = nested_factor(C, rank_bound)
     k = L.shape[1]
     Linv = triangular_inverse(L[:k], lower=True)
-    Dw = whiten(D[:k, :k], Linv)
     width = -(-k // DRAW_BLOCK) * DRAW_BLOCK  # whole blocks: the draws do not depend on k
     Z = backend.empty((T, width))
     _draw_chunk(backend, seq, STREAM_Z, 0, Z)
-    return ConditionalStatistics(L, Linv, Z[:, :k], Dw, signal)
+    return ConditionalStatistics(L, Linv, Z[:, :k], D[:k, :k], signal, C.shape[0], T)
 
 
 def conditional_losses(
@@ -195,29 +202,36 @@ def conditional_losses(
 
     ``path`` is ``"primal"``, ``"dual"`` or None (the smaller Gram matrix).
     """
-    L, Z, Dw = stats.L, stats.Z, stats.Dw
-    xp = array_namespace(L)
-    n, r = L.shape
-    T = Z.shape[0]
-    if n == r:
-        P, Pinv, lower = L, stats.Linv, True
-    else:  # C singular: the k-dimensional problem on its range, L = Qρ
-        P, lower = _qr_r(L), False
+    n, T = stats.n, stats.t
+    k = stats.L.shape[1]
+    r = min(n, k)
+    xp = array_namespace(stats.L)
+    Z = stats.Z[:T, :r]
+    if n <= k:
+        P, Pinv, lower = stats.L[:n, :n], stats.Linv[:n, :n], True
+    else:  # C singular: the k-dimensional problem on its range, L[:n] = Qρ
+        P, lower = _qr_r(stats.L[:n]), False
         Pinv = triangular_inverse(P, lower=False)
-    resid = max(stats.signal - float(xp.sum(xp.linalg.diagonal(Dw))), 0.0)
-    var = float(noise) ** 2 + resid
     F = triangular_product(P, Z.T, lower=lower).T  # Z Pᵀ
     primal = (r <= T) if path is None else (path == "primal")
     size = max(n, T)
+    var = float(noise) ** 2
     if primal:
         spec = gram_spectrum(F.T @ F, size, ridges, None)
         V, s = spec.V, spec.s
-        Vt = triangular_product(P, V, lower=lower, trans=True)  # Pᵀ V
-        W = triangular_product(Pinv, V, lower=lower)  # P⁻¹ V
-        DW = Dw @ W
-        a = s * _column_dots(xp, DW, Vt)
-        E = symmetric_product(xp, W, DW)  # Wᵀ D̃ W
-        Sp = Vt.T @ Vt
+        Vt = triangular_product(P, V, lower=lower, trans=True)  # Ṽ = Pᵀ V
+        W = triangular_product(Pinv, V, lower=lower)  # W = P⁻¹ V
+        if n <= k:  # D_ω itself: X = C⁻¹V = P⁻ᵀW, Wᵀ D̃ W = Xᵀ D X and Ṽᵀ D̃ W = Vᵀ D X
+            X, Dm, B = triangular_product(Pinv, W, lower=lower, trans=True), stats.D[:n, :n], V
+        else:
+            X, Dm, B = W, stats.whitened(), Vt
+        DX = Dm @ X
+        a = s * _column_dots(xp, DX, B)
+        E = symmetric_product(xp, X, DX)  # Wᵀ D̃ W = Vᵀ C⁻¹ D C⁻¹ V
+        Sp = Vt.T @ Vt  # Vᵀ C V
+        # V is a full orthogonal basis here: tr D̃ = tr(C⁻¹D) = Σ_kl E_kl S'_kl.
+        trace_Dw = float(xp.sum(_column_dots(xp, E, Sp))) if n <= k else _trace(xp, Dm)
+        var += max(stats.signal - trace_Dw, 0.0)
         trK = float(xp.sum(s * xp.linalg.diagonal(E)))  # tr(Z D̃ Zᵀ) = Σ s_k E_kk
         E *= s[:, None]  # Q = diag(s) E diag(s)
         E *= s[None, :]
@@ -226,6 +240,8 @@ def conditional_losses(
         E *= Sp
         quad = E
     else:
+        Dw = stats.whitened()[:r, :r]
+        var += max(stats.signal - _trace(xp, Dw), 0.0)
         spec = gram_spectrum(F @ F.T, size, ridges, None)
         G = Z.T @ spec.V  # Zᵀ Y
         Ghat = triangular_product(P, triangular_product(P, G, lower=lower), lower=lower, trans=True)
@@ -240,7 +256,7 @@ def conditional_losses(
     # Rounding of C⁻¹-weighted terms grows with cond(PPᵀ) (s_ω − tr D̃ cancels where the loss
     # is 0). The factors 8 (n ≤ k) and 32 (n > k) are calibrated on zero-loss plateaus (N, T ≥ M
     # without noise, alpha 1 and 2), where the measured errors stayed 1.2–5x below the floor.
-    error = (8.0 if n == r else 32.0) * spec.eps * _condition_of_c(xp, P, Pinv)
+    error = (8.0 if n <= k else 32.0) * spec.eps * _condition_of_c(xp, P, Pinv)
     return assemble_losses(xp, spec, a, quad, noise_diag, var, stats.signal, train2T, T, error)
 
 
@@ -254,6 +270,10 @@ def _condition_of_c(xp: Any, P: Any, Pinv: Any, iterations: int = 20) -> float:
         top = float(xp.linalg.vector_norm(y))
         x = y / top
     return float(xp.linalg.vector_norm(P)) ** 2 * 2.0 * top
+
+
+def _trace(xp: Any, A: Any) -> float:
+    return float(xp.sum(xp.linalg.diagonal(A)))
 
 
 def _column_dots(xp: Any, A: Any, B: Any) -> Any:
