@@ -1,15 +1,20 @@
-"""Speed of the simulation core (issue 2), with every baseline measured in the same run.
+"""Speed of the simulation core (issues 2 and 20), with every baseline measured in the same run.
 
-(a)  one point, 16 ridges, N = T = 2048, M = 8192, against
-(b)  the floor: the bare NumPy products X Uᵀ and X Xᵀ of the same sizes; also (a0) the bare
-     BLAS/LAPACK calls the algorithm itself needs (accumulation products, Gram matrix,
-     eigendecomposition, N³ products) on ready-made arrays, to split (a) into arithmetic and
-     overhead (draws, memory);
+(a)  one point, 16 ridges, N = T = 2048, M = 8192 with the default (conditional) estimator and
+     with the full one, against
+(b)  the floor: the bare NumPy products X Uᵀ and X Xᵀ of the same sizes (goal for the
+     conditional estimator: <= 3.0); also (a0) the bare BLAS/LAPACK calls the conditional
+     estimator itself needs on ready-made arrays, to split (a) into arithmetic and overhead;
+(a2) one point, 16 ridges, N = T = 1024, M = 2^18, against the same floor summed over latent
+     chunks of 8192 columns (goal <= 1.0: faster than merely forming the training features and
+     Gram matrix a naive simulation needs);
 (b2) an 8 x 8 grid of N, T up to 2048 at M = 8192 (16 ridges) sharing one draw, against 64
      independent single-point runs;
 (c)  a straightforward user baseline (sampled 10,000-point test set, scikit-learn ``Ridge`` per
      ridge, 4 teacher draws) at equal statistical precision: seconds per seed x variance of the
-     per-seed loss, baseline over ours.
+     per-seed loss, baseline over ours;
+(d)  the variance of the full estimator over that of the conditional one, per configuration:
+     for one fixed U (over draws of X, resp. of F given U) and across seeds (draws of U too).
 
 Run: ``.venv/bin/python benchmarks/bench_simulate.py [--quick]``.
 """
@@ -24,9 +29,12 @@ import numpy as np
 import scipy.linalg
 
 from scalinglab import DataModel
-from scalinglab.simulation import simulate
+from scalinglab.simulation import ridge_losses, simulate
+from scalinglab.simulation.backend import Backend
+from scalinglab.simulation.conditional import condition_on, conditional_losses
 
 RIDGES = np.logspace(-6, 1, 16)
+FLOOR_CHUNK = 8192
 
 
 def best_of(fn, repeats: int) -> float:
@@ -38,37 +46,69 @@ def best_of(fn, repeats: int) -> float:
     return min(times)
 
 
+def floor_seconds(N: int, T: int, M: int, repeats: int) -> float:
+    """The bare products X Uᵀ (T x N) and X Xᵀ (T x T), summed over latent chunks of
+    :data:`FLOOR_CHUNK` columns of ready-made arrays (no draws; the same arithmetic as the
+    whole products, in memory that does not grow with M)."""
+    rng = np.random.default_rng(0)
+    width = min(M, FLOOR_CHUNK)
+    X, U = rng.standard_normal((T, width)), rng.standard_normal((N, width))
+
+    def floor() -> None:
+        F, K = np.zeros((T, N)), np.zeros((T, T))
+        for start in range(0, M, width):
+            cols = min(width, M - start)
+            F += X[:, :cols] @ U[:, :cols].T
+            K += X[:, :cols] @ X[:, :cols].T
+
+    return best_of(floor, repeats)
+
+
 def bench_point_vs_floor(N: int, M: int, repeats: int) -> None:
     model = DataModel(M=M, alpha=1.0)
     ours = best_of(lambda: simulate(model, N=N, T=N, ridge=RIDGES, seeds=1), repeats)
+    full = best_of(lambda: simulate(model, N=N, T=N, ridge=RIDGES, estimator="full"), repeats)
+    base = floor_seconds(N, N, M, repeats)
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((N, M))
     U = rng.standard_normal((N, M))
-
-    def floor() -> None:
-        _ = X @ U.T
-        _ = X @ X.T
-
-    base = best_of(floor, repeats)
-    GU = np.vstack([U, U])
-    F, V = X[:, :N] @ U[:, :N].T, np.linalg.qr(U[:, :N])[0]
+    C = U[:, : 4 * N] @ U[:, : 4 * N].T / (4 * N) + np.eye(N)
+    L = np.linalg.cholesky(C)
+    Z = rng.standard_normal((N, N))
 
     def algorithm_calls() -> None:
-        _ = X @ GU.T  # F and Bᵀ share X
-        _ = X @ X.T  # K
-        _ = U @ U.T  # C
-        scipy.linalg.eigh(F.T @ F, overwrite_a=True, check_finite=False, driver="evd")
-        for _ in range(4):  # FV, BᵀV, SV, K FV
-            _ = F @ V
-        for _ in range(2):  # VᵀSV and (FV)ᵀ K FV: symmetric, 10 of 16 blocks
-            _ = V.T @ F[:, : (N * 5) // 8]
+        _ = U @ U.T  # C (syrk)
+        _ = U @ U.T  # D_ω (syrk)
+        P = scipy.linalg.cholesky(C, lower=True, check_finite=False)
+        Pinv = scipy.linalg.lapack.dtrtri(P, lower=1)[0]
+        for _ in range(2):  # whitened D_ω = L⁻¹ D L⁻ᵀ
+            scipy.linalg.blas.dtrmm(1.0, Pinv, C, lower=1)
+        F = scipy.linalg.blas.dtrmm(1.0, L, Z, side=1, lower=1, trans_a=1)  # Z Lᵀ
+        V = scipy.linalg.eigh(F.T @ F, overwrite_a=True, check_finite=False, driver="evd")[1]
+        for _ in range(2):  # Pᵀ V, P⁻¹ V
+            scipy.linalg.blas.dtrmm(1.0, L, V, lower=1, trans_a=1)
+        DW = C @ V  # D̃ W
+        _ = V.T @ V  # S' = ṼᵀṼ (syrk)
+        _ = V.T @ DW[:, : (N * 5) // 8]  # Wᵀ D̃ W: symmetric, 10 of 16 blocks
 
     bare = best_of(algorithm_calls, repeats)
-    print(f"(a)  one point, 16 ridges, N = T = {N}, M = {M}: {ours:.2f} s")
-    print(f"(a0) its bare BLAS/LAPACK calls:                 {bare:.2f} s "
+    print(f"(a)  one point, 16 ridges, N = T = {N}, M = {M}: conditional {ours:.2f} s, "
+          f"full {full:.2f} s")  # fmt: skip
+    print(f"(a0) bare BLAS/LAPACK calls of the conditional estimator: {bare:.2f} s "
           f"(overhead of draws and memory: {ours / bare - 1:+.0%})")  # fmt: skip
     print(f"(b)  floor X Uᵀ + X Xᵀ:                          {base:.2f} s")
-    print(f"     ratio a/b = {ours / base:.2f}   (goal <= 4); a0/b = {bare / base:.2f}")
+    print(f"     ratio a/b = {ours / base:.2f}   (goal <= 3.0); full/b = {full / base:.2f}; "
+          f"a0/b = {bare / base:.2f}")  # fmt: skip
+
+
+def bench_large_m(N: int, M: int) -> None:
+    model = DataModel(M=M, alpha=1.0)
+    ours = best_of(lambda: simulate(model, N=N, T=N, ridge=RIDGES, seeds=1), 1)
+    full = best_of(lambda: simulate(model, N=N, T=N, ridge=RIDGES, estimator="full"), 1)
+    base = floor_seconds(N, N, M, 1)
+    print(f"(a2) one point, 16 ridges, N = T = {N}, M = {M}: conditional {ours:.2f} s, "
+          f"full {full:.2f} s; floor X Uᵀ + X Xᵀ {base:.2f} s")  # fmt: skip
+    print(f"     ratio conditional/floor = {ours / base:.2f}   (goal <= 1.0); "
+          f"full/floor = {full / base:.2f}")  # fmt: skip
 
 
 def bench_grid(N: int, M: int) -> None:
@@ -144,18 +184,67 @@ def bench_vs_sklearn(N: int, T: int, M: int, seeds: int) -> None:
     )
 
 
+def fixed_u_variances(model: DataModel, N: int, T: int, ridge: float, reps: int):
+    """Means and variances of the full loss over X draws and of the conditional loss over F
+    draws, for one fixed U."""
+    lam, omega = model.eigenvalues(), model.teacher_variances()
+    rng = np.random.default_rng(11)
+    U = rng.standard_normal((N, model.M)) * np.sqrt(model.feature_scale)
+    C, D = (U * lam) @ U.T, (U * (lam * lam * omega)) @ U.T
+    signal = float(lam @ omega)
+    full, cond = np.empty(reps), np.empty(reps)
+    for r in range(reps):
+        X = rng.standard_normal((T, model.M)) * np.sqrt(lam)
+        F, K, B = X @ U.T, (X * omega) @ X.T, (U * (lam * omega)) @ X.T
+        full[r] = ridge_losses(F, C, B, K, signal, model.noise, [ridge]).loss[0]
+        stats = condition_on(C.copy(), D, signal, np.random.SeedSequence([5, r]), T, model.M,
+                             Backend())  # fmt: skip
+        cond[r] = conditional_losses(stats, model.noise, [ridge]).loss[0]
+    return full, cond
+
+
+def bench_variance_ratio(reps: int, seeds: int) -> None:
+    configs = [  # (M, N, T, noise, ridge)
+        (400, 100, 200, 0.0, 0.0),
+        (400, 200, 100, 0.0, 1e-3),
+        (400, 100, 600, 0.1, 0.0),
+        (400, 600, 200, 0.0, 1e-3),
+        (400, 600, 800, 0.1, 1e-2),
+        (400, 300, 150, 0.05, 0.0),
+    ]
+    print(f"(d)  variance ratio full/conditional ({reps} draws for one fixed U; {seeds} seeds)")
+    print("     M     N     T  noise  ridge   mean full    mean cond      z   fixed U   seeds")
+    for M, N, T, noise, ridge in configs:
+        model = DataModel(M=M, alpha=1.0, noise=noise)
+        full, cond = fixed_u_variances(model, N, T, ridge, reps)
+        se = np.hypot(full.std(ddof=1), cond.std(ddof=1)) / np.sqrt(reps)
+        z = (cond.mean() - full.mean()) / se
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kw = dict(N=N, T=T, ridge=ridge, seeds=seeds, seed=3)
+            a = simulate(model, estimator="full", **kw).loss[:, 0, 0, 0]
+            b = simulate(model, estimator="conditional", **kw).loss[:, 0, 0, 0]
+        print(f"  {M:4d} {N:5d} {T:5d} {noise:6.2f} {ridge:6.0e} {full.mean():11.4e} "
+              f"{cond.mean():12.4e} {z:6.2f} {full.var() / cond.var():9.2f} "
+              f"{a.var(ddof=1) / b.var(ddof=1):7.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     args = parser.parse_args()
     if args.quick:
         bench_point_vs_floor(512, 2048, 1)
+        bench_large_m(512, 1 << 16)
         bench_grid(512, 2048)
         bench_vs_sklearn(128, 256, 1024, 6)
+        bench_variance_ratio(100, 16)
     else:
         bench_point_vs_floor(2048, 8192, 2)
+        bench_large_m(1024, 1 << 18)
         bench_grid(2048, 8192)
         bench_vs_sklearn(256, 1024, 4096, 12)
+        bench_variance_ratio(400, 32)
 
 
 if __name__ == "__main__":

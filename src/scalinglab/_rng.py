@@ -18,6 +18,7 @@ DRAW_BLOCK = 256
 STREAM_X = 0  # training inputs X (T x M)
 STREAM_U = 1  # random feature weights U (N x M)
 STREAM_B = 2  # feature biases (N)
+STREAM_Z = 5  # whitened training features of the conditional estimator (T x N)
 
 
 def root_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:

@@ -9,7 +9,7 @@ import pytest
 from scipy import integrate, stats
 
 from scalinglab.exceptions import ConfigError, NumericalWarning
-from scalinglab.simulation.kernels import (
+from scalinglab.features.kernels import (
     ACTIVATIONS,
     HermiteActivation,
     bivariate_normal_cdf,

@@ -7,8 +7,8 @@ import pytest
 
 from scalinglab import DataModel
 from scalinglab._rng import spawn_seeds
+from scalinglab.features import feature_covariance
 from scalinglab.simulation import accumulate
-from scalinglab.simulation.accumulate import feature_covariance
 from scalinglab.spectra import feature_spectrum, kernel_spectrum, power_law_slope
 
 

@@ -56,7 +56,7 @@ SIZES = [(20, 45), (45, 20), (90, 120), (120, 90)]
 def test_loss_matches_explicit_latent_matrices(name, N, T):
     """The streaming algebra on the simulator's own draws (the draws' law: test_reference)."""
     model, lam, omega = MODELS[name]
-    result = simulate(model, N=N, T=T, ridge=RIDGES, seeds=2, seed=3)
+    result = simulate(model, N=N, T=T, ridge=RIDGES, seeds=2, seed=3, estimator="full")
     for s, seq in enumerate(spawn_seeds(3, 2)):
         X, U = draw_latent(model, seq, N, T)
         for k, ridge in enumerate(RIDGES):
@@ -107,7 +107,7 @@ def test_analytic_average_matches_many_teacher_draws():
     eps = rng.standard_normal((draws, T)) * model.noise
     beta = (w @ X.T + eps) @ H.T @ U  # (draws, M)
     per = 0.5 * np.sum((beta - w) ** 2 * lam, axis=1)
-    exact = simulate(model, N=N, T=T, ridge=ridge, seed=5).loss[0, 0, 0, 0]
+    exact = simulate(model, N=N, T=T, ridge=ridge, seed=5, estimator="full").loss[0, 0, 0, 0]
     assert abs(per.mean() - exact) < 4 * per.std(ddof=1) / np.sqrt(draws)
 
 
@@ -169,11 +169,20 @@ def test_independent_draws_differ_per_point_but_are_reproducible():
     assert not np.allclose(a.loss[:, 0], shared.loss[:, 0])
 
 
-def test_plateau_zero_loss_is_reported_at_the_rounding_floor():
+@pytest.mark.parametrize("estimator", ["full", "conditional"])
+def test_plateau_zero_loss_is_flagged_and_within_the_reported_floor(estimator):
     """N, T > M without noise: the exact loss is 0; the cancelling sum is clipped and flagged."""
     model = DataModel(M=60, alpha=1.0)
     with pytest.warns(UserWarning, match="rounding floor"):
-        result = simulate(model, N=80, T=100, ridge=0.0, seeds=1)
+        result = simulate(model, N=80, T=100, ridge=0.0, seeds=3, estimator=estimator)
+    assert np.all(result.loss <= result.resolution)
+
+
+def test_plateau_zero_loss_is_reported_at_the_rounding_floor():
+    """The full estimator's floor there is a rounding-level fraction of the signal scale."""
+    model = DataModel(M=60, alpha=1.0)
+    with pytest.warns(UserWarning, match="rounding floor"):
+        result = simulate(model, N=80, T=100, ridge=0.0, seeds=1, estimator="full")
     assert result.loss[0, 0, 0, 0] <= result.resolution[0, 0, 0, 0]
     # The floor is a rounding-level fraction of the signal scale s_ω.
     assert result.resolution[0, 0, 0, 0] < 1e-11 * model.signal_variance()

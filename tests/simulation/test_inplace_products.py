@@ -7,7 +7,7 @@ import pytest
 
 from scalinglab.simulation import Backend
 from scalinglab.simulation.backend import mirror_lower
-from scalinglab.simulation.ridge_loss import _symmetric_product
+from scalinglab.simulation.ridge_loss import symmetric_product
 
 BACKENDS = [("numpy", "float64"), ("numpy", "float32"), ("torch", "float64")]
 
@@ -58,7 +58,7 @@ def test_symmetric_product_matches_the_full_product(n):
     S = rng.standard_normal((n, n))
     S = S @ S.T
     ref = V.T @ (S @ V)
-    got = _symmetric_product(np, V, S @ V)
+    got = symmetric_product(np, V, S @ V)
     # Blocked and full products sum the same n terms in different orders: n·ε relative to
     # the largest entry (|VᵀSV| <= ||S||), at most ~1e-13 here.
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * np.abs(ref).max())

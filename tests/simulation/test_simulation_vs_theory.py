@@ -18,10 +18,11 @@ def ridgeless_theory(model: DataModel, N: int, T: int) -> float:
     return model.sigma_w**2 / (2 * model.M) * P * delta / (1 - P / Q)
 
 
+@pytest.mark.parametrize("estimator", ["conditional", "full"])
 @pytest.mark.parametrize(("N", "T"), [(100, 400), (400, 100)])
-def test_monte_carlo_mean_matches_ridgeless_theory(N, T):
+def test_monte_carlo_mean_matches_ridgeless_theory(N, T, estimator):
     model = DataModel(M=2000, alpha=1.0)
-    result = simulate(model, N=N, T=T, ridge=0.0, seeds=24, seed=0)
+    result = simulate(model, N=N, T=T, ridge=0.0, seeds=24, seed=0, estimator=estimator)
     mean, sem = result.loss_mean[0, 0, 0], result.loss_sem[0, 0, 0]
     theory = ridgeless_theory(model, N, T)
     assert theory == pytest.approx(7.8080e-06, rel=1e-4)  # spec table 9.4

@@ -17,12 +17,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .._arrays import as_numpy
 from .._rng import child, entropy_string, spawn_seeds
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, NumericalWarning
+from ..features import feature_covariance
 from ..model import DataModel
-from ..simulation.accumulate import accumulate, draw_latent, feature_covariance
-from ..simulation.backend import Backend, as_numpy
+from ..simulation.accumulate import accumulate, draw_latent
+from ..simulation.backend import Backend
 from ._checks import check_model, parse_steps
 from .gd_exact import filter_losses
 from .recursion import sgd_mode_losses, sgd_stable_lr

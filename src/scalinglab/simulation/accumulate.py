@@ -255,38 +255,6 @@ def accumulate(
     return LatentStatistics(F=F, K=K, C=C, B=B, signal=signal, instance=inst)
 
 
-def feature_covariance(
-    model: DataModel,
-    seq: np.random.SeedSequence,
-    N: int,
-    *,
-    teacher: bool = False,
-    chunk: int | None = None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """``C = UΛUᵀ`` and (``teacher=True``) ``G = UΛΩΛUᵀ`` for the first N rows of a seed's U.
-
-    The same U as :func:`accumulate` draws (no X is drawn), summed over latent chunks so M can
-    be large. ``G = E_w[(UΛw)(UΛw)ᵀ]`` is the teacher-averaged cross moment the theory needs.
-    """
-    backend = Backend()
-    chunk = default_chunk(N, 0) if chunk is None else chunk
-    C = np.zeros((N, N))
-    G = np.zeros((N, N)) if teacher else None
-    U_buf = np.empty((N, min(chunk, model.M)))
-    scale_u = float(np.sqrt(model.feature_scale))
-    for start in range(0, model.M, chunk):
-        stop = min(model.M, start + chunk)
-        U = U_buf[:, : stop - start]
-        _draw_chunk(backend, seq, STREAM_U, start, U)
-        lam = model.eigenvalues(start, stop)
-        UL = U * (scale_u * np.sqrt(lam))
-        C += UL @ UL.T
-        if G is not None:
-            UW = U * (scale_u * lam * np.sqrt(model.teacher_variances(start, stop)))
-            G += UW @ UW.T
-    return C, G
-
-
 def draw_latent(model: DataModel, seq: np.random.SeedSequence, N: int, T: int) -> tuple:
     """The full ``(X, U)`` of one seed as NumPy arrays (small M only: for tests and brute force)."""
     backend = Backend()

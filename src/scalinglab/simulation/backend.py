@@ -30,15 +30,6 @@ DTYPES = ("float64", "float32")
 DRAWS = ("numpy", "device")
 
 
-def as_numpy(values: Any) -> np.ndarray:
-    """A NumPy or torch array (any device) as a float64 NumPy array."""
-    if isinstance(values, np.ndarray):
-        return values.astype(np.float64, copy=False)
-    if hasattr(values, "detach"):
-        return values.detach().to("cpu").double().numpy()
-    return np.asarray(values, dtype=np.float64)
-
-
 class Backend:
     """Array creation, random draws and transfers for one (library, device, dtype)."""
 

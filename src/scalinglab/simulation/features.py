@@ -5,7 +5,8 @@ A feature map ``φ_i = σ(u_i·x + b_i)`` turns the statistics of the pre-activa
 
 * the training features ``F = σ(F_pre + 1 bᵀ)`` (T x N);
 * the feature second moment ``S = E[φ φᵀ]`` (N x N), elementwise from ``C`` and ``b``
-  (:mod:`.kernels`: closed forms, or the Mehler series for tanh and user callables);
+  (:mod:`scalinglab.features.kernels`: closed forms, or the Mehler series for tanh and user
+  callables);
 * the cross moment with the teacher ``E[φ xᵀ] Ω Xᵀ = diag(μ1) B_ω`` by Stein's lemma, with
   ``μ1_i = E σ'(h_i)``.
 
@@ -15,27 +16,24 @@ intercept, so the mean feature ``E φ`` (nonzero for ReLU) enters through the un
 For ``linear`` without a bias the statistics are passed through unchanged (bit for bit the
 linear core). The per-instance sums (``y``, ``UΛw``) become ``(y, diag(μ1) UΛw)``.
 
-Protocol used by :func:`~.simulate.simulate`: ``feature_map(activation, sigma_b)`` once, then
-``.prepare(seq, N_max, backend)`` per simulation seed (it draws the biases
-``b_i ~ N(0, σ_b²)`` from stream :data:`~scalinglab._rng.STREAM_B`, block 0, N_max values, so
-the first N are shared by every sub-grid point) and ``.statistics(stats)`` per grid point.
+Protocol used by :func:`~.simulate.simulate`: :func:`scalinglab.features.feature_map` once,
+then :func:`prepare_features` per simulation seed (it draws the N_max biases
+``b_i ~ N(0, σ_b²)``, the first N shared by every sub-grid point) and ``.statistics(stats)``
+per grid point.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace
 
-from .._rng import STREAM_B, child
-from .._validation import check_float, check_int
+from ..features import Activation, FeatureMap
 from .accumulate import InstanceSums, LatentStatistics
 from .backend import Backend
-from .kernels import ACTIVATIONS, Activation, get_activation
 
-__all__ = ["ACTIVATIONS", "FeatureMap", "PreparedFeatures", "feature_map"]
+__all__ = ["PreparedFeatures", "prepare_features"]
 
 
 class PreparedFeatures:
@@ -72,44 +70,11 @@ class PreparedFeatures:
         return InstanceSums(y=inst.y, ULw=slope * inst.ULw, wLw=inst.wLw)
 
 
-class FeatureMap:
-    """``φ = σ(U x + b)`` with ``b_i ~ N(0, sigma_b²)`` (no bias when ``sigma_b = 0``).
-
-    Parameters
-    ----------
-    activation : str or callable
-        One of :data:`~.kernels.ACTIVATIONS` or an elementwise NumPy function.
-    sigma_b : float
-        Standard deviation of the per-feature biases.
-    """
-
-    def __init__(self, activation: str | Callable | Activation = "linear", sigma_b: float = 0.0):
-        self.activation = get_activation(activation)
-        self.sigma_b = check_float("sigma_b", sigma_b, 0.0)
-
-    @property
-    def name(self) -> str:
-        return self.activation.name
-
-    def draw_bias(self, seq: np.random.SeedSequence, N: int) -> np.ndarray | None:
-        """The first N biases of a seed (NumPy), or None without a bias."""
-        if self.sigma_b == 0.0:
-            return None
-        N = check_int("N", N, low=1)
-        return np.random.default_rng(child(seq, STREAM_B, 0)).standard_normal(N) * self.sigma_b
-
-    def prepare(
-        self, seq: np.random.SeedSequence, N: int, backend: Backend | None = None
-    ) -> PreparedFeatures:
-        """The map for one simulation seed, with N biases drawn (shared by smaller N)."""
-        bias = self.draw_bias(seq, N)
-        if bias is not None:
-            bias = (backend or Backend()).asarray(bias)
-        return PreparedFeatures(self.activation, bias)
-
-
-def feature_map(
-    activation: str | Callable | Activation = "linear", sigma_b: float = 0.0
-) -> FeatureMap:
-    """The feature map named ``activation`` (or wrapping a callable), bias scale ``sigma_b``."""
-    return FeatureMap(activation, sigma_b)
+def prepare_features(
+    fmap: FeatureMap, seq: np.random.SeedSequence, N: int, backend: Backend | None = None
+) -> PreparedFeatures:
+    """The map for one simulation seed, with N biases drawn (shared by smaller N)."""
+    bias = fmap.draw_bias(seq, N)
+    if bias is not None:
+        bias = (backend or Backend()).asarray(bias)
+    return PreparedFeatures(fmap.activation, bias)

@@ -18,6 +18,18 @@ def simulation_bytes(N: int, T: int, chunk: int, itemsize: int = 8) -> int:
     return int(numbers) * itemsize
 
 
+def conditional_bytes(N: int, T: int, chunk: int, itemsize: int = 8) -> int:
+    """Peak bytes of one seed of the conditional estimator at sizes (N, T).
+
+    C and D_ω hold 2N² numbers (in the accumulation precision) and a drawn chunk N·chunk;
+    then, in float64, the factor, Z and the whitened D_ω about 2N² + T·N and the eigen-stage of
+    the largest point about 6·P² + 3·P·Q with P = min(N,T), Q = max(N,T).
+    """
+    P, Q = min(N, T), max(N, T)
+    accumulated = (2 * N * N + chunk * N) * itemsize
+    return int(accumulated + 8 * (2 * N * N + T * (N + 256) + 6 * P * P + 3 * P * Q))
+
+
 def check_fits(needed: int, what: str, available: int | None = None) -> None:
     """Raise :class:`ResourceError` if ``needed`` bytes exceed 90% of the available memory."""
     available = psutil.virtual_memory().available if available is None else available

@@ -39,6 +39,7 @@ class SimulationResult:
     instance_loss: np.ndarray | None = None
     activation: str = "linear"
     shared_draws: bool = True
+    estimator: str = "full"  # "conditional" or "full" (docs/estimators.md)
     backend: str = "numpy"
     dtype: str = "float64"
     seed_entropy: list[str] = field(default_factory=list)
@@ -65,7 +66,7 @@ class SimulationResult:
         return seed_mean_sem(self.train_loss)[1]
 
     def _inputs(self) -> dict[str, Any]:
-        return {**self.model.describe(), "activation": self.activation}
+        return {**self.model.describe(), "activation": self.activation, "estimator": self.estimator}
 
     def records(self) -> list[dict[str, Any]]:
         """One record per (N, T, ridge) in the results schema (README, "Results tables").

@@ -34,8 +34,8 @@ import numpy as np
 import scipy.linalg
 from array_api_compat import array_namespace
 
+from .._arrays import as_numpy
 from .accumulate import InstanceSums
-from .backend import as_numpy
 
 
 @dataclass
@@ -66,7 +66,7 @@ def _product(a: Any, b: Any, out: Any) -> Any:
     return a @ b
 
 
-def _symmetric_product(xp: Any, A: Any, W: Any, blocks: int = 4) -> Any:
+def symmetric_product(xp: Any, A: Any, W: Any, blocks: int = 4) -> Any:
     """``AᵀW`` for a product known to be symmetric (``VᵀSV`` with S symmetric): only the
     blocks on and above the diagonal are multiplied (10 of 16), then mirrored."""
     n = A.shape[1]
@@ -89,6 +89,100 @@ def _inverse_factors(xp: Any, s: Any, ridges: np.ndarray, cutoff: float) -> tupl
     d = xp.where(keep[None, :], 1.0 / (s_kept[None, :] + gam), xp.zeros_like(s)[None, :])
     f = xp.where(keep[None, :], gam * d, xp.ones_like(d))
     return d, f
+
+
+@dataclass
+class GramSpectrum:
+    """The eigenbasis of a Gram matrix (``FᵀF`` or ``FFᵀ``) and the ridge factors on it."""
+
+    s: Any  # eigenvalues, ascending
+    V: Any  # eigenvectors (columns)
+    cutoff: float  # rank cut-off: directions with s_k <= cutoff are null directions of F
+    s_pos: Any  # s with null directions set to 0
+    d: Any  # (R, n): 1/(s_k + γ_r) on kept directions, 0 on null ones
+    f: Any  # (R, n): γ_r d (1 on null directions), the residual operator's eigenvalues
+    condition: np.ndarray  # (R,): (max s + γ)/(min kept s + γ)
+    rank: int
+    eps: float  # machine epsilon of the solve
+    eps_in: float  # machine epsilon of the accumulated inputs
+
+
+def gram_spectrum(
+    gram: Any, size: int, ridges: np.ndarray, input_eps: float | None
+) -> GramSpectrum:
+    """Decompose a fresh Gram matrix (overwritten) and set the rank cut-off (module docstring).
+
+    ``size`` is ``max(N, T)``; ``input_eps`` the machine epsilon of inputs accumulated in a
+    lower precision than the solve (None: the solve's own).
+    """
+    xp = array_namespace(gram)
+    ridges = np.asarray(ridges, dtype=np.float64)
+    s, V = _eigh(xp, gram)
+    eps = float(xp.finfo(s.dtype).eps)
+    # Null directions of F show up as eigenvalues of order ε·max(s) from the Gram product
+    # (ε_in²·max(s) when F itself carries relative errors ε_in from a float32 accumulation).
+    noise_floor = eps if input_eps is None else max(eps, input_eps**2)
+    s_max = max(float(s[-1]), 0.0)
+    cutoff = size * noise_floor * s_max
+    kept = s[s > cutoff]
+    s_min = float(kept[0]) if kept.shape[0] else 0.0
+    condition = (s_max + ridges) / np.maximum(s_min + ridges, np.finfo(np.float64).tiny)
+    d, f = _inverse_factors(xp, s, ridges, cutoff)
+    s_pos = xp.where(s > cutoff, s, xp.zeros_like(s))
+    eps_in = eps if input_eps is None else input_eps
+    return GramSpectrum(s, V, cutoff, s_pos, d, f, condition, int(kept.shape[0]), eps, eps_in)
+
+
+def primal_train(xp: Any, spec: GramSpectrum, q_diag: Any, trK: float, var: float, T: int) -> Any:
+    """``2T·train = tr(K) + σ²T − Σ_k (1 − f_k²) Q'_kk / s_k`` with ``Q' = Q + σ² diag(s)``
+    (primal path; ``q_diag`` is the diagonal of ``Q = Vᵀ Fᵀ K F V``)."""
+    s, keep = spec.s, spec.s > spec.cutoff
+    q_over_s = (q_diag + var * spec.s_pos) / xp.where(keep, s, xp.ones_like(s))
+    q_over_s = xp.where(keep, q_over_s, xp.zeros_like(s))
+    return trK + var * T - xp.sum((1.0 - spec.f * spec.f) * q_over_s[None, :], axis=1)
+
+
+def assemble_losses(
+    xp: Any,
+    spec: GramSpectrum,
+    a: Any,
+    quad_matrix: Any,
+    noise_diag: Any,
+    var: float,
+    signal: float,
+    train2T: Any,
+    T: int,
+    input_error: float = 0.0,
+) -> RidgeLosses:
+    """``L = ½[s_ω − 2 Σ d_k a_k + Σ_kl d_k M_kl d_l + σ² Σ_k n_k d_k²]`` for every ridge, its
+    rounding floor, and the training loss ``train2T/(2T)`` (both paths, both estimators).
+
+    ``input_error`` is a further relative error of the terms from how the inputs were formed
+    (the conditional estimator's factorisation of C).
+    """
+    d = spec.d
+    linear = d @ a
+    quadratic = xp.sum((d @ quad_matrix) * d, axis=1)
+    noise_term = var * ((d * d) @ noise_diag)
+    raw = signal - 2.0 * linear + quadratic + noise_term
+    # Precision floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ)
+    # (docs/theory.md §4, §12):
+    # rounding of the sum itself (64 ε), plus input errors ε_in in F amplified by √cond
+    # (relative to F's smallest kept singular value). Calibrated against float64 on the same
+    # draws (float32 accumulation, benchmarks/bench_float32_accuracy.py): an upper bound.
+    terms = abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic) + noise_term
+    cond = xp.asarray(spec.condition, dtype=terms.dtype, device=getattr(terms, "device", None))
+    resolution = terms * (64.0 * spec.eps + 24.0 * spec.eps_in * xp.sqrt(cond) + input_error)
+    loss = 0.5 * xp.clip(raw, min=0.0)
+    train = 0.5 * xp.clip(train2T, min=0.0) / T
+    return RidgeLosses(
+        loss=as_numpy(loss),
+        train_loss=as_numpy(train),
+        resolution=0.5 * as_numpy(resolution),
+        instance_loss=None,
+        rank=spec.rank,
+        condition=spec.condition,
+    )
 
 
 def ridge_losses(
@@ -131,23 +225,10 @@ def ridge_losses(
                 ULw=xp.astype(instance.ULw, xp.float64),
                 wLw=instance.wLw,
             )
-    ridges = np.asarray(ridges, dtype=np.float64)
     var = float(noise) ** 2
     primal = (N <= T) if path is None else (path == "primal")
-    gram = F.T @ F if primal else F @ F.T
-    s, V = _eigh(xp, gram)
-    eps = float(xp.finfo(F.dtype).eps)
-    # Null directions of F show up as eigenvalues of order ε·max(s) from the Gram product
-    # (ε_in²·max(s) when F itself carries relative errors ε_in from a float32 accumulation).
-    noise_floor = eps if input_eps is None else max(eps, input_eps**2)
-    cutoff = max(N, T) * noise_floor * max(float(s[-1]), 0.0)
-    s_max = max(float(s[-1]), 0.0)
-    kept = s[s > cutoff]
-    s_min = float(kept[0]) if kept.shape[0] else 0.0
-    condition = (s_max + ridges) / np.maximum(s_min + ridges, np.finfo(np.float64).tiny)
-    eps_in = eps if input_eps is None else input_eps
-    d, f = _inverse_factors(xp, s, ridges, cutoff)
-    s_pos = xp.where(s > cutoff, s, xp.zeros_like(s))
+    spec = gram_spectrum(F.T @ F if primal else F @ F.T, max(N, T), ridges, input_eps)
+    V, f = spec.V, spec.f
     trK = float(xp.sum(xp.linalg.diagonal(K)))
 
     if primal:
@@ -155,13 +236,11 @@ def ridge_losses(
         work = B.T @ V  # (T, N), reused below
         work *= FV
         a = xp.sum(work, axis=0)  # a_k = v_kᵀ Fᵀ Bᵀ v_k
-        Sp = _symmetric_product(xp, V, _product(S, V, work[:N]))
-        Q = _symmetric_product(xp, FV, _product(K, FV, work))
-        noise_diag = xp.linalg.diagonal(Sp) * s_pos
+        Sp = symmetric_product(xp, V, _product(S, V, work[:N]))
+        Q = symmetric_product(xp, FV, _product(K, FV, work))
+        noise_diag = xp.linalg.diagonal(Sp) * spec.s_pos
         # training: 2T·train = tr(K) + σ²T − Σ_k (1 − f_k²) Q'_kk / s_k, Q' = Q + σ² diag(s)
-        q_over_s = (xp.linalg.diagonal(Q) + var * s_pos) / xp.where(s > cutoff, s, xp.ones_like(s))
-        q_over_s = xp.where(s > cutoff, q_over_s, xp.zeros_like(s))
-        train2T = trK + var * T - xp.sum((1.0 - f * f) * q_over_s[None, :], axis=1)
+        train2T = primal_train(xp, spec, xp.linalg.diagonal(Q), trK, var, T)
         Q *= Sp  # the quadratic term's matrix Sp ∘ Qᵀ (Q is symmetric)
         quad_matrix = Q
     else:
@@ -169,29 +248,16 @@ def ridge_losses(
         work = B @ V  # (N, T), reused below
         work *= FtY
         a = xp.sum(work, axis=0)  # a_k = (B y_k)·(Fᵀ y_k)
-        P = _symmetric_product(xp, FtY, _product(S, FtY, work))
-        Kp = _symmetric_product(xp, V, _product(K, V, work[:T]))
+        P = symmetric_product(xp, FtY, _product(S, FtY, work))
+        Kp = symmetric_product(xp, V, _product(K, V, work[:T]))
         noise_diag = xp.linalg.diagonal(P)
         # training: 2T·train = Σ_k f_k² (K'_kk + σ²)
         train2T = xp.sum((f * f) * (xp.linalg.diagonal(Kp) + var)[None, :], axis=1)
         Kp *= P  # the quadratic term's matrix P ∘ K'ᵀ (K' is symmetric)
         quad_matrix = Kp
 
-    linear = d @ a
-    quadratic = xp.sum((d @ quad_matrix) * d, axis=1)
-    noise_term = var * ((d * d) @ noise_diag)
-    raw = signal - 2.0 * linear + quadratic + noise_term
-    # Precision floor of the cancelling sum s_ω − 2 tr(H Bᵀ) + tr(S H K Hᵀ) (docs/theory.md §4,
-    # §12): rounding of the sum itself (64 ε), plus input errors ε_in in F amplified by √cond
-    # (relative to F's smallest kept singular value). Calibrated against float64 on the same
-    # draws (float32 accumulation, benchmarks/bench_float32_accuracy.py): an upper bound.
-    terms = abs(signal) + 2.0 * xp.abs(linear) + xp.abs(quadratic) + noise_term
-    cond = xp.asarray(condition, dtype=terms.dtype, device=getattr(terms, "device", None))
-    resolution = terms * (64.0 * eps + 24.0 * eps_in * xp.sqrt(cond))
-    loss = 0.5 * xp.clip(raw, min=0.0)
-    train = 0.5 * xp.clip(train2T, min=0.0) / T
-
-    inst_loss = None
+    out = assemble_losses(xp, spec, a, quad_matrix, noise_diag, var, signal, train2T, T)
+    d = spec.d
     if instance is not None:
         if primal:
             g = FV.T @ instance.y  # Vᵀ Fᵀ y
@@ -203,13 +269,6 @@ def ridge_losses(
             Cq = P
         coef = d * g[None, :]  # θ in the eigenbasis, one row per ridge
         inst = instance.wLw - 2.0 * (coef @ c) + xp.sum((coef @ Cq) * coef, axis=1)
-        inst_loss = 0.5 * np.clip(as_numpy(inst), 0.0, None)
+        out.instance_loss = 0.5 * np.clip(as_numpy(inst), 0.0, None)
 
-    return RidgeLosses(
-        loss=as_numpy(loss),
-        train_loss=as_numpy(train),
-        resolution=0.5 * as_numpy(resolution),
-        instance_loss=inst_loss,
-        rank=int(kept.shape[0]),
-        condition=condition,
-    )
+    return out

@@ -5,6 +5,12 @@ For each simulation seed the latent sums are accumulated once at the largest (N,
 one accumulation plus one eigendecomposition per point, all ridges at once
 (:func:`~scalinglab.simulation.ridge_loss.ridge_losses`). ``shared_draws=False`` gives every
 grid point its own independent draw instead.
+
+Two estimators of the same expected loss (docs/estimators.md): ``full`` draws the training inputs
+X and the features U and sums the latent statistics (:mod:`.accumulate`); ``conditional``
+(the default for linear features) draws only U, sums ``C`` and ``D_ω`` and draws the training
+features from their exact law given U (:mod:`.conditional`): unbiased, with variance no larger,
+and cheaper. The per-instance loss needs X and uses the full estimator.
 """
 
 from __future__ import annotations
@@ -16,15 +22,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .._rng import child, entropy_string, spawn_seeds
-from .._validation import check_int, parse_list
+from .._validation import check_choice, check_int, parse_list
 from ..exceptions import ConfigError, NumericalWarning
+from ..features import FeatureMap, feature_map
 from ..model import DataModel
 from .accumulate import LatentStatistics, accumulate, default_chunk
 from .backend import Backend
-from .features import feature_map
-from .memory import check_fits, simulation_bytes
+from .conditional import accumulate_conditional, conditional_losses
+from .features import prepare_features
+from .memory import check_fits, conditional_bytes, simulation_bytes
 from .result import SimulationResult
 from .ridge_loss import ridge_losses
+
+ESTIMATORS = ("full", "conditional")
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -44,7 +54,45 @@ def _ridges(values: float | Sequence[float] | str) -> np.ndarray:
     return ridges
 
 
-def _point_losses(stats: LatentStatistics, model: DataModel, ridges: np.ndarray, features):
+def _estimator(estimator: str | None, features: FeatureMap, instance: bool, dtype: str) -> str:
+    """The estimator to use: ``conditional`` where it applies (linear features without a bias,
+    no per-instance loss, float64) unless ``full`` is asked for; a clear error where it cannot
+    apply."""
+    linear = features.name == "linear" and features.sigma_b == 0.0
+    if estimator is None:
+        return "conditional" if linear and not instance and dtype == "float64" else "full"
+    estimator = check_choice("estimator", estimator, ESTIMATORS)
+    if estimator == "conditional" and dtype != "float64":
+        raise ConfigError(
+            "The 'dtype' parameter must be 'float64' with the 'conditional' estimator (its "
+            "unexplained power s_ω − tr C⁺D_ω cancels to the rounding of float32 sums). Got "
+            f"{dtype!r} instead (use estimator='full' for float32)."
+        )
+    if estimator == "conditional" and not linear:
+        raise ConfigError(
+            "The 'estimator' parameter 'conditional' needs linear features without a bias. Got "
+            f"activation={features.name!r}, sigma_b={features.sigma_b:g} instead "
+            "(use estimator='full')."
+        )
+    if estimator == "conditional" and instance:
+        raise ConfigError(
+            "The 'instance' parameter needs the training inputs X of one teacher draw, which the "
+            "'conditional' estimator never draws. Got instance=True instead (use "
+            "estimator='full')."
+        )
+    return estimator
+
+
+def _draw(estimator: str, model, seq, n: int, t: int, backend, chunk, instance: bool):
+    """One draw of the chosen estimator's statistics at sizes (n, t)."""
+    if estimator == "conditional":
+        return accumulate_conditional(model, seq, n, t, backend=backend, chunk=chunk)
+    return accumulate(model, seq, n, t, backend=backend, chunk=chunk, instance=instance)
+
+
+def _point_losses(stats, model: DataModel, ridges: np.ndarray, features):
+    if not isinstance(stats, LatentStatistics):
+        return conditional_losses(stats, model.noise, ridges)
     F, S, B = features.statistics(stats)
     inst = features.instance(stats)
     return ridge_losses(F, S, B, stats.K, stats.signal, model.noise, ridges, inst)
@@ -62,6 +110,7 @@ def simulate(
     sigma_b: float = 0.0,
     shared_draws: bool = True,
     instance: bool = False,
+    estimator: str | None = None,
     backend: str | Backend = "numpy",
     device: str = "cpu",
     dtype: str = "float64",
@@ -92,7 +141,14 @@ def simulate(
     shared_draws : bool
         Reuse one draw for the whole (N, T) grid of a seed (default) or draw per point.
     instance : bool
-        Also compute the loss for one fixed teacher/noise draw per seed (``instance_loss``).
+        Also compute the loss for one fixed teacher/noise draw per seed (``instance_loss``);
+        it needs the training inputs X, so it uses the ``full`` estimator.
+    estimator : {"conditional", "full"}, optional
+        ``conditional`` draws the training features from their exact law given U (linear
+        features without a bias, float64; the default there), ``full`` draws X and U (the
+        default for nonlinear features, with ``instance`` and with float32). Both are unbiased
+        for the same expected loss; ``conditional`` has variance no larger and is faster
+        (docs/estimators.md).
     backend, device, dtype : str
         Array backend (``numpy`` or ``torch``), device (``cpu``/``cuda``) and precision.
     chunk : int, optional
@@ -112,11 +168,15 @@ def simulate(
         seed = check_int("seed", seed, low=0)
     features = feature_map(activation, sigma_b)
     be = backend if isinstance(backend, Backend) else Backend(backend, device, dtype)
+    estimator = _estimator(estimator, features, instance, be.dtype_name)
     if chunk is not None:
         chunk = check_int("chunk", chunk, low=1)
     N_max, T_max = int(Ns.max()), int(Ts.max())
     itemsize = 4 if be.dtype_name == "float32" else 8
-    need = simulation_bytes(N_max, T_max, chunk or default_chunk(N_max, T_max), itemsize)
+    if estimator == "conditional":
+        need = conditional_bytes(N_max, T_max, chunk or default_chunk(N_max, 0), itemsize)
+    else:
+        need = simulation_bytes(N_max, T_max, chunk or default_chunk(N_max, T_max), itemsize)
     check_fits(need, f"A simulation at N = {N_max}, T = {T_max}")
 
     shape = (seeds, Ns.size, Ts.size, ridges.size)
@@ -131,10 +191,8 @@ def simulate(
     for s, seq in enumerate(seqs):
         shared = None
         if shared_draws:
-            shared = accumulate(
-                model, seq, N_max, T_max, backend=be, chunk=chunk, instance=instance
-            )
-            prepared = features.prepare(seq, N_max, be)
+            shared = _draw(estimator, model, seq, N_max, T_max, be, chunk, instance)
+            prepared = prepare_features(features, seq, N_max, be)
             done += 1
             if progress:
                 progress(done, total)
@@ -144,10 +202,8 @@ def simulate(
                     stats = shared.sub(int(n), int(t))
                 else:
                     point_seq = child(seq, i, j)
-                    stats = accumulate(
-                        model, point_seq, int(n), int(t), backend=be, chunk=chunk, instance=instance
-                    )
-                    prepared = features.prepare(point_seq, int(n), be)
+                    stats = _draw(estimator, model, point_seq, int(n), int(t), be, chunk, instance)
+                    prepared = prepare_features(features, point_seq, int(n), be)
                     done += 1
                     if progress:
                         progress(done, total)
@@ -169,6 +225,7 @@ def simulate(
         instance_loss=inst,
         activation=features.name,
         shared_draws=shared_draws,
+        estimator=estimator,
         backend=be.name,
         dtype=be.dtype_name,
         seed_entropy=[entropy_string(q) for q in seqs],
@@ -182,8 +239,9 @@ def _warn_if_unresolved(result: SimulationResult) -> None:
     """Warn where the precision floor exceeds 1% of a mean loss (docs/theory.md §4 and §12).
 
     In float64 this happens only where the terms of the exact loss cancel completely (N, T ≥ M
-    without noise, where the true loss is 0); with float32 accumulation the floor grows with the
-    conditioning of the features, and the warning marks where float32 is not trustworthy.
+    without noise, where the true loss is 0), or, for the conditional estimator, where the
+    feature covariance C it inverts is ill-conditioned; with float32 accumulation the floor grows
+    with the conditioning of the features, and the warning marks where float32 is not trustworthy.
     """
     floor = result.resolution.max(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -196,6 +254,8 @@ def _warn_if_unresolved(result: SimulationResult) -> None:
             if result.dtype == "float32"
             else "the true loss may be 0, e.g. N, T >= M without noise"
         )
+        if result.estimator == "conditional":
+            hint += "; or C = UΛUᵀ is ill-conditioned: estimator='full' does not invert it"
         warnings.warn(
             f"{int(bad.sum())} loss value(s) are limited by {result.dtype} precision; worst at "
             f"N = {result.N[i]}, T = {result.T[j]}, ridge = {result.ridge[k]:g}: rounding floor "

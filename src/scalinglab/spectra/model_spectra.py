@@ -3,7 +3,7 @@
 For one draw of the feature weights ``U`` (N x M, the simulator's draw for the same seed) and
 biases ``b``, the pre-activation covariance ``C = UΛUᵀ`` is accumulated over latent chunks and
 the feature second moment ``S = E[φφᵀ]`` and mean ``m = Eφ`` follow from the closed-form
-kernels (:mod:`scalinglab.simulation.kernels`). Two spectra are reported:
+kernels (:mod:`scalinglab.features.kernels`). Two spectra are reported:
 
 * :func:`feature_spectrum`: the eigenvalues of the population feature covariance of the drawn
   features, centred ``S − m mᵀ`` by default (docs/theory.md §11). Linear features have rank M, so
@@ -28,9 +28,8 @@ import numpy as np
 from .._rng import spawn_seeds
 from .._validation import check_int
 from ..exceptions import ConfigError
+from ..features import feature_covariance, feature_map
 from ..model import DataModel
-from ..simulation.accumulate import feature_covariance
-from ..simulation.features import feature_map
 
 __all__ = [
     "FeatureSpectrum",
@@ -163,7 +162,7 @@ def feature_spectrum(
     N : int
         Number of random features (the covariance is N x N; cost O(N² M + N³)).
     activation : str or callable
-        Feature map (see :mod:`scalinglab.simulation.kernels`).
+        Feature map (see :mod:`scalinglab.features.kernels`).
     sigma_b : float
         Bias scale (0: no bias).
     seed : int

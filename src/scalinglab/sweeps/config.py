@@ -39,8 +39,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .._validation import check_choice, check_float, check_int
 from ..exceptions import ConfigError
+from ..features import ACTIVATIONS
 from ..simulation.backend import BACKENDS, DTYPES
-from ..simulation.features import ACTIVATIONS
 from .cluster import ClusterConfig
 
 __all__ = [

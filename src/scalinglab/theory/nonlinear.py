@@ -5,7 +5,7 @@ Three predictions of the test loss (factor ½, noise-free test labels), selected
 ``conditional`` (default; docs/theory.md §11, within ~2.3 % of ReLU simulation in §11)
     Stage A of the deterministic equivalent, conditioned on one draw of U, with the linear
     covariance replaced by the exact feature second moment ``S = E[φφᵀ]`` (closed-form kernel,
-    :mod:`scalinglab.simulation.kernels`) and the cross moment ``B = E[φxᵀ] = diag(μ1) UΛ``
+    :mod:`scalinglab.features.kernels`) and the cross moment ``B = E[φxᵀ] = diag(μ1) UΛ``
     (Stein's lemma). With ``S = V diag(s) Vᵀ`` and the teacher-averaged
     ``g_k = (Vᵀ B Ω Bᵀ V)_kk`` (target power ``v_k² = g_k/s_k``; unexplained power
     ``A = s_ω − Σ_k g_k/s_k``) and ``κ`` the root on ``df1 < T`` of
@@ -44,9 +44,8 @@ import numpy as np
 from .._rng import spawn_seeds
 from .._validation import check_choice, check_int, parse_list
 from ..exceptions import ConfigError
+from ..features import feature_covariance, feature_map
 from ..model import DataModel
-from ..simulation.accumulate import feature_covariance
-from ..simulation.features import feature_map
 from .equivalent import deterministic_equivalent
 
 __all__ = ["METHODS", "NonlinearTheoryResult", "conditional_loss", "predict_nonlinear"]
@@ -206,7 +205,7 @@ def predict_nonlinear(
     ridge : float or list of float
         Ridges γ ≥ 0 (docs/theory.md §2).
     activation : str or callable
-        Feature map (see :mod:`scalinglab.simulation.kernels`).
+        Feature map (see :mod:`scalinglab.features.kernels`).
     method : {"conditional", "kernel", "naive"}
         See the module docstring; ``conditional`` is the accurate default.
     sigma_b : float

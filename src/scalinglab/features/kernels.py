@@ -65,8 +65,8 @@ import numpy as np
 from array_api_compat import array_namespace
 from scipy import special
 
+from .._arrays import as_numpy
 from ..exceptions import ConfigError, NumericalWarning
-from .backend import as_numpy
 
 ACTIVATIONS = ("linear", "relu", "erf", "tanh", "quadratic")
 
