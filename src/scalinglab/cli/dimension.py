@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..realdata.cli import dataset_options, load_from_options, print_json
+from ._realdata import dataset_options, load_from_options, print_json
 from ._options import echo_records
 
 COLUMNS = ("dataset", "T", "dim", "mle", "twonn", "mean_nn_distance", "d_delta")

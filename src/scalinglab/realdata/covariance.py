@@ -35,6 +35,7 @@ from ..exceptions import ConfigError
 __all__ = [
     "EXACT_LIMIT",
     "covariance_spectrum",
+    "feature_covariance_spectrum",
     "feature_map",
     "feature_spectrum",
     "second_moment",
@@ -71,10 +72,11 @@ def standardize(X: object) -> np.ndarray:
     """
     X = check_data(X)
     Xc = X - X.mean(axis=0)
-    rms = float(np.sqrt(np.mean(Xc * Xc)))
+    rms = float(np.sqrt(np.einsum("ij,ij->", Xc, Xc) / Xc.size))
     if rms == 0.0:
         raise ConfigError("The 'X' parameter must not be constant. Got a constant matrix instead.")
-    return Xc / rms
+    Xc /= rms
+    return Xc
 
 
 def second_moment(X: np.ndarray, centre: bool = True) -> np.ndarray:
@@ -158,13 +160,66 @@ def feature_map(
     N = check_int("N", N, low=1)
     activation = check_choice("activation", activation, ("linear", "relu"))
     sigma_u = check_float("sigma_u", sigma_u, 0.0, low_open=True)
-    d = X.shape[1]
-    U = np.random.default_rng(root_sequence(seed)).standard_normal((N, d))
-    U *= sigma_u / np.sqrt(d)
-    F = X @ U.T
+    F = X @ _feature_weights(N, X.shape[1], sigma_u, seed).T
     if activation == "relu":
         np.maximum(F, 0.0, out=F)
     return F
+
+
+def _feature_weights(
+    N: int, d: int, sigma_u: float, seed: int | np.random.SeedSequence
+) -> np.ndarray:
+    U = np.random.default_rng(root_sequence(seed)).standard_normal((N, d))
+    U *= sigma_u / np.sqrt(d)
+    return U
+
+
+def feature_covariance_spectrum(
+    X: np.ndarray,
+    N: int,
+    activation: str = "relu",
+    sigma_u: float = 1.0,
+    seed: int | np.random.SeedSequence = 0,
+    *,
+    centre: bool = True,
+) -> np.ndarray:
+    """Covariance spectrum of the features :func:`feature_map` would return, without storing them.
+
+    When ``N <= min(T, EXACT_LIMIT)`` the N x N covariance is accumulated over row blocks of
+    ``σ(X Uᵀ)`` (a symmetric rank-k update per block, shifted by the first block's column means
+    to avoid cancellation when centring) and diagonalised: memory O(N² + block·N) instead of
+    O(T N). Otherwise the features are formed and :func:`covariance_spectrum` is used.
+    """
+    N = check_int("N", N, low=1)
+    activation = check_choice("activation", activation, ("linear", "relu"))
+    sigma_u = check_float("sigma_u", sigma_u, 0.0, low_open=True)
+    T = X.shape[0]
+    if N > min(T, EXACT_LIMIT):
+        return covariance_spectrum(feature_map(X, N, activation, sigma_u, seed), centre=centre)
+    from scipy.linalg.blas import dsyrk
+
+    Ut = np.asfortranarray(_feature_weights(N, X.shape[1], sigma_u, seed).T)
+    gram = np.zeros((N, N), order="F")
+    total = np.zeros(N)
+    shift = None
+    for start in range(0, T, _ROW_BLOCK):
+        F = X[start : start + _ROW_BLOCK] @ Ut
+        if activation == "relu":
+            np.maximum(F, 0.0, out=F)
+        if shift is None:
+            shift = F.mean(axis=0) if centre else np.zeros(N)
+        F -= shift
+        total += F.sum(axis=0)
+        gram = dsyrk(1.0, F.T, beta=1.0, c=gram, trans=0, lower=1, overwrite_c=1)
+    mean = total / T
+    cov = np.tril(gram)
+    cov = cov + np.tril(cov, -1).T
+    if centre:
+        cov -= T * np.outer(mean, mean)
+        cov /= T - 1
+    else:
+        cov /= T
+    return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
 
 
 def feature_spectrum(
