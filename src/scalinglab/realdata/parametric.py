@@ -49,7 +49,13 @@ import numpy as np
 
 from .._rng import child, root_sequence
 
-__all__ = ["FULL_LIMIT", "BootstrapResult", "parametric_bootstrap", "range_fit"]
+__all__ = [
+    "FULL_LIMIT",
+    "BootstrapResult",
+    "gaussian_sample_spectrum",
+    "parametric_bootstrap",
+    "range_fit",
+]
 
 FULL_LIMIT = 1024
 """Largest dimension simulated in full; above it the tail enters as a first-order lift."""
@@ -118,7 +124,7 @@ def _population(
     return population
 
 
-def _draw(pop: np.ndarray, n: int, seq: np.random.SeedSequence, keep: int) -> np.ndarray:
+def gaussian_sample_spectrum(pop: np.ndarray, n: int, seq: np.random.SeedSequence, keep: int) -> np.ndarray:
     """Eigenvalues of one Gaussian sample covariance with n degrees of freedom (step 2)."""
     rng = np.random.default_rng(seq)
     D = pop.size
@@ -225,7 +231,7 @@ def parametric_bootstrap(
         pop = population(e)
         out = np.empty((count, 2))
         for r in range(count):
-            est, _, curv = range_fit(_draw(pop, n, child(root, r), keep), start, stop)
+            est, _, curv = range_fit(gaussian_sample_spectrum(pop, n, child(root, r), keep), start, stop)
             out[r] = est, curv
             done += 1
             if progress is not None:
