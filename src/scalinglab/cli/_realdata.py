@@ -243,8 +243,10 @@ def _check_latent(method: str, n_components: int | None, T: int, D: int) -> None
     """Refuse ``--latent`` before any long work when the spectrum would be truncated."""
     from ..realdata.covariance import EXACT_LIMIT
 
-    if method == "randomized" or n_components is not None or (
-        method == "auto" and min(T, D) > EXACT_LIMIT
+    if (
+        method == "randomized"
+        or n_components is not None
+        or (method == "auto" and min(T, D) > EXACT_LIMIT)
     ):
         raise ConfigError(
             f"The '--latent' option needs the whole spectrum (all {min(T, D)} eigenvalues); "

@@ -302,7 +302,9 @@ def estimate_latent_size(
     size = max(int(round(M)), 2)
     pop = lam_plus * np.arange(1, size + 1, dtype=np.float64) ** (-(1.0 + alpha))
     for r in range(n_boot):
-        sample = gaussian_sample_spectrum(pop, dof, np.random.SeedSequence(root.entropy, spawn_key=(r,)), size)
+        sample = gaussian_sample_spectrum(
+            pop, dof, np.random.SeedSequence(root.entropy, spawn_key=(r,)), size
+        )
         sample = sample[: min(T, size)]
         rep = _fit_latent(sample, T, dof, M_max, n_grid, x0=res.x.copy())
         reps[r] = rep.x[2], rep.x[1], np.sqrt(np.mean(rep.fun**2))

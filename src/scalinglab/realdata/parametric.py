@@ -124,7 +124,9 @@ def _population(
     return population
 
 
-def gaussian_sample_spectrum(pop: np.ndarray, n: int, seq: np.random.SeedSequence, keep: int) -> np.ndarray:
+def gaussian_sample_spectrum(
+    pop: np.ndarray, n: int, seq: np.random.SeedSequence, keep: int
+) -> np.ndarray:
     """Eigenvalues of one Gaussian sample covariance with n degrees of freedom (step 2)."""
     rng = np.random.default_rng(seq)
     D = pop.size
@@ -231,7 +233,9 @@ def parametric_bootstrap(
         pop = population(e)
         out = np.empty((count, 2))
         for r in range(count):
-            est, _, curv = range_fit(gaussian_sample_spectrum(pop, n, child(root, r), keep), start, stop)
+            est, _, curv = range_fit(
+                gaussian_sample_spectrum(pop, n, child(root, r), keep), start, stop
+            )
             out[r] = est, curv
             done += 1
             if progress is not None:

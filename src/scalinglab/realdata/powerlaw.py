@@ -300,4 +300,3 @@ def assess_fit(fit: PowerLawFit, curvature_z: float | None = None,
                 "Narrow --fit-range."
             )
     return "good", None
-
