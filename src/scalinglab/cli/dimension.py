@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from ._options import echo_records
 from ._progress import progress_bar
 from ._realdata import dataset_options, load_from_options, print_json
-from ._options import echo_records
 
 COLUMNS = ("dataset", "T", "dim", "mle", "mle_ci", "twonn", "twonn_ci", "mean_nn_distance",
            "d_delta", "d_delta_ci")  # fmt: skip

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
+from ._options import echo_records
 from ._progress import progress_bar
 from ._realdata import dataset_options, load_from_options, print_json
-from ._options import echo_records
 
 COLUMNS = ("N", "T", "predicted", "measured", "measured_sem", "relative_error")
 

@@ -30,7 +30,6 @@ from .latent_size import (
 )
 from .loaders import FASHION_MNIST_DIR, Dataset, load_dataset, read_idx
 from .powerlaw import PowerLawFit, assess_fit, fit_power_law
-from .spectrum_fit import SpectrumFit, fit_feature_spectrum, fit_spectrum
 from .predict import (
     KernelSpectrum,
     LearningCurveResult,
@@ -38,6 +37,7 @@ from .predict import (
     predict_learning_curve,
     predicted_learning_curve,
 )
+from .spectrum_fit import SpectrumFit, fit_feature_spectrum, fit_spectrum
 
 __all__ = [
     "FASHION_MNIST_DIR",

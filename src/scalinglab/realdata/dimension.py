@@ -28,7 +28,7 @@ subsets of growing size, and ``d_delta = −1/slope`` of ``log⟨δ⟩`` against
 Duplicate points (zero distances) are removed before any estimate.
 
 **Intervals (bootstrap over points).** Both estimators are functions of per-point statistics
-computed from one neighbour search: the vectors ``(\hat u_k(x_i))_{k=k1..k2}`` for the MLE and
+computed from one neighbour search: the vectors ``(\\hat u_k(x_i))_{k=k1..k2}`` for the MLE and
 the ratios ``μ_i`` for TwoNN. A replicate resamples the points (their statistics) with
 replacement and recomputes the estimator; the 95 % interval is ``d̂ ± 1.96 sd(d*)`` over
 ``n_boot`` replicates. Resampling the statistics rather than the point cloud avoids duplicate
@@ -240,10 +240,10 @@ class DimensionCurve:
         """One record per T (mean over repeats), with the ⟨δ⟩-slope dimension on each."""
         out = []
         for i, t in enumerate(self.T):
+            ci = None if self.d_delta_ci is None else list(self.d_delta_ci)
             rec = {"T": int(t), "mle": float(self.mle[i]), "twonn": float(self.twonn[i]),
                    "mean_nn_distance": float(self.mean_nn_distance[i]),
-                   "d_delta": self.d_delta,
-                   "d_delta_ci": None if self.d_delta_ci is None else list(self.d_delta_ci)}  # fmt: skip
+                   "d_delta": self.d_delta, "d_delta_ci": ci}  # fmt: skip
             for name, se in (("mle", self.mle_se), ("twonn", self.twonn_se)):
                 rec[f"{name}_se"] = None if se is None else float(se[i])
                 rec[f"{name}_ci"] = None if se is None else list(_interval(rec[name], se[i]))

@@ -299,7 +299,7 @@ def estimate_latent_size(
         return fit
     root = np.random.SeedSequence(seed)
     reps = np.empty((n_boot, 3))
-    size = max(int(round(M)), 2)
+    size = max(round(M), 2)
     pop = lam_plus * np.arange(1, size + 1, dtype=np.float64) ** (-(1.0 + alpha))
     for r in range(n_boot):
         sample = gaussian_sample_spectrum(
@@ -324,11 +324,13 @@ def estimate_latent_size(
                       f"{lower:.4g} (95 % lower bound). More samples (--n-samples) are needed "
                       "to see the fall-off.")  # fmt: skip
     elif rms > MISFIT_FACTOR * float(np.median(reps[:, 2])) and rms > MISFIT_FLOOR:
-        fit = replace(fit, quality="misfit",
-                      warning=f"the latent power law J^-(1+alpha), J <= M, does not fit this "
-                      f"spectrum (rms log error {rms:.3g}, {rms / np.median(reps[:, 2]):.0f} "
-                      "times that of data drawn from the fit): M and alpha are not meaningful "
-                      "here; fit the sample exponent over chosen ranks (--fit-range) instead.")  # fmt: skip
+        ratio = rms / float(np.median(reps[:, 2]))
+        message = (
+            f"the latent power law J^-(1+alpha), J <= M, does not fit this spectrum (rms log "
+            f"error {rms:.3g}, {ratio:.0f} times that of data drawn from the fit): M and alpha "
+            "are not meaningful here; fit the sample exponent over chosen ranks (--fit-range)."
+        )
+        fit = replace(fit, quality="misfit", warning=message)
     if fit.warning is not None:
         warnings.warn(f"latent size: {fit.warning}", EstimateWarning, stacklevel=2)
     return fit
