@@ -88,7 +88,7 @@ def test_latent_intervals_cover_a_good_fit():
 def test_latent_refuses_a_truncated_spectrum(capsys):
     X, _ = power_law_data(M=300, alpha=1.0, T=1000, seed=6)
     top = covariance_spectrum(X, method="randomized", n_components=100)
-    with pytest.raises(ConfigError, match="whole spectrum.*--method"):
+    with pytest.raises(ConfigError, match=r"whole spectrum.*--method"):
         estimate_latent_size(top, 1000, dim=300)
     with pytest.raises(SystemExit) as stop:
         main(["spectrum", "--dataset", "digits", "--latent", "--method", "randomized"])

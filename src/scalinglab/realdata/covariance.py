@@ -157,21 +157,25 @@ def feature_map(
     ``U`` is drawn row by row from ``SeedSequence(seed)`` (or the given sequence), so the first
     N' features of a draw with N > N' are the N' features of the smaller draw (nested banks).
     """
+    U, activation = _feature_weights(N, X.shape[1], activation, sigma_u, seed)
+    return _activate(X @ U.T, activation)
+
+
+def _feature_weights(N: int, d: int, activation: str, sigma_u: float,
+                     seed: int | np.random.SeedSequence) -> tuple[np.ndarray, str]:  # fmt: skip
+    """The validated feature weights ``U`` (N x d) and activation."""
     N = check_int("N", N, low=1)
     activation = check_choice("activation", activation, ("linear", "relu"))
     sigma_u = check_float("sigma_u", sigma_u, 0.0, low_open=True)
-    F = X @ _feature_weights(N, X.shape[1], sigma_u, seed).T
+    U = np.random.default_rng(root_sequence(seed)).standard_normal((N, d))
+    U *= sigma_u / np.sqrt(d)
+    return U, activation
+
+
+def _activate(F: np.ndarray, activation: str) -> np.ndarray:
     if activation == "relu":
         np.maximum(F, 0.0, out=F)
     return F
-
-
-def _feature_weights(
-    N: int, d: int, sigma_u: float, seed: int | np.random.SeedSequence
-) -> np.ndarray:
-    U = np.random.default_rng(root_sequence(seed)).standard_normal((N, d))
-    U *= sigma_u / np.sqrt(d)
-    return U
 
 
 def feature_covariance_spectrum(
@@ -190,22 +194,18 @@ def feature_covariance_spectrum(
     to avoid cancellation when centring) and diagonalised: memory O(N² + block·N) instead of
     O(T N). Otherwise the features are formed and :func:`covariance_spectrum` is used.
     """
-    N = check_int("N", N, low=1)
-    activation = check_choice("activation", activation, ("linear", "relu"))
-    sigma_u = check_float("sigma_u", sigma_u, 0.0, low_open=True)
     T = X.shape[0]
+    U, activation = _feature_weights(N, X.shape[1], activation, sigma_u, seed)
     if N > min(T, EXACT_LIMIT):
-        return covariance_spectrum(feature_map(X, N, activation, sigma_u, seed), centre=centre)
+        return covariance_spectrum(_activate(X @ U.T, activation), centre=centre)
     from scipy.linalg.blas import dsyrk
 
-    Ut = np.asfortranarray(_feature_weights(N, X.shape[1], sigma_u, seed).T)
+    Ut = np.asfortranarray(U.T)
     gram = np.zeros((N, N), order="F")
     total = np.zeros(N)
     shift = None
     for start in range(0, T, _ROW_BLOCK):
-        F = X[start : start + _ROW_BLOCK] @ Ut
-        if activation == "relu":
-            np.maximum(F, 0.0, out=F)
+        F = _activate(X[start : start + _ROW_BLOCK] @ Ut, activation)
         if shift is None:
             shift = F.mean(axis=0) if centre else np.zeros(N)
         F -= shift
