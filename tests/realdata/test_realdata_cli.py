@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from realdata.realdata_helpers import needs_fashion
 from scalinglab.cli import main
 
 
@@ -44,3 +45,23 @@ def test_missing_directory_is_a_one_line_error(capsys, tmp_path):
         main(["spectrum", "--dataset", f"mnist:{tmp_path / 'none'}"])
     assert stop.value.code == 2
     assert "train-images-idx3-ubyte" in capsys.readouterr().err
+
+
+def test_readme_predict_command_warns_nothing(capsys):
+    # README: every exponent has two points on its side of the peak, so no warning (errors here)
+    main(["predict", "--dataset", "digits", "--target", "linear", "--N", "100,200,400",
+          "--T", "100,200,400"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "exponent_T: predicted" in out and "(at N = 400, T = [100, 200])" in out
+
+
+@pytest.mark.slow
+@needs_fashion
+def test_readme_fashion_relu_spectrum(capsys, tmp_path):
+    # README's example with its defaults: 3 feature draws, 30 parametric replicates
+    plot = tmp_path / "spectrum.png"
+    main(["spectrum", "--dataset", "fashion-mnist", "--features", "relu", "--N", "2000",
+          "--plot", str(plot)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert plot.stat().st_size > 0 and "fashion-mnist" in captured.out
+    assert "good" in captured.out and "Warning" not in captured.err

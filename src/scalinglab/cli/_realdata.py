@@ -171,11 +171,13 @@ def _spectrum_command(
 
     features = check_choice("features", features, ("none", "linear", "relu"))
     ranks = _parse_range(fit_range)
-    data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
-    if latent:
-        D = data.dim if features == "none" else (2 * data.dim if N is None else N)
-        _check_latent(method, n_components, data.n_samples, D)
-    with progress_bar(f"spectrum of {data.name}") as bar:
+    if latent and (method == "randomized" or n_components is not None):
+        _check_latent(method, n_components, 0, 0)
+    with progress_bar(f"spectrum of {dataset}") as bar:
+        data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
+        if latent:
+            D = data.dim if features == "none" else (2 * data.dim if N is None else N)
+            _check_latent(method, n_components, data.n_samples, D)
         if features == "none":
             X = data.X
             bar(0, 1)
@@ -249,7 +251,7 @@ def _check_latent(method: str, n_components: int | None, T: int, D: int) -> None
         or (method == "auto" and min(T, D) > EXACT_LIMIT)
     ):
         raise ConfigError(
-            f"The '--latent' option needs the whole spectrum (all {min(T, D)} eigenvalues); "
+            "The '--latent' option needs the whole spectrum (all min(T, d) eigenvalues); "
             "a truncated one (--method randomized, --n-components, or auto above "
             f"{EXACT_LIMIT}) puts M at its length. Use --method covariance or gram, or fewer "
             "samples (--n-samples)."

@@ -42,8 +42,8 @@ def dimension(dataset, split, n_samples, patch_size, n_patches, seed, as_json, k
     dimension d_delta of <delta> ~ T^(-1/d) with its interval."""
     from ..realdata.dimension import dimension_curve, intrinsic_dimension
 
-    data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
-    with progress_bar(f"intrinsic dimension of {data.name}") as bar:
+    with progress_bar(f"intrinsic dimension of {dataset}") as bar:
+        data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
         bar(0, 1)
         if T is None:
             res = intrinsic_dimension(data.X, k1, k2, n_boot=n_boot, seed=seed)

@@ -72,8 +72,8 @@ def predict(dataset, split, n_samples, patch_size, n_patches, seed, as_json, tar
     """
     from ..realdata.predict import predict_learning_curve
 
-    data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
-    with progress_bar(f"learning curves on {data.name}") as bar:
+    with progress_bar(f"learning curves on {dataset}") as bar:
+        data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
         result = predict_learning_curve(data, N, T, target=target, activation=activation,
                                         ridge=ridge, n_test=n_test, n_pool=n_pool, seeds=seeds,
                                         seed=seed, progress=bar)  # fmt: skip
