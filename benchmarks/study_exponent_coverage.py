@@ -40,11 +40,11 @@ SAMPLES = (500, 2000, 20000)
 DIM = 784
 
 
-def one_replicate(exponent: float, T: int, d: int, rep: int, n_boot: int) -> dict:
-    """Fit one data set of the cell; seeds differ per (cell, replicate)."""
+def one_replicate(exponent: float, T: int, d: int, rep: int, n_boot: int, seed: int = 0) -> dict:
+    """Fit one data set of the cell; seeds differ per (cell, replicate, study seed)."""
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        seq = np.random.SeedSequence([int(exponent * 1000), T, d, rep])
+        seq = np.random.SeedSequence([int(exponent * 1000), T, d, rep, seed])
         rng = np.random.default_rng(seq)
         scale = np.arange(1, d + 1, dtype=np.float64) ** (-exponent / 2)
         X = rng.standard_normal((T, d)) * scale
@@ -103,11 +103,12 @@ def main() -> None:
     parser.add_argument("--n-boot", type=int, default=30)
     parser.add_argument("--exponents", default=",".join(map(str, EXPONENTS)))
     parser.add_argument("--T", default=",".join(map(str, SAMPLES)))
+    parser.add_argument("--seed", type=int, default=0, help="Study seed (independent data).")
     parser.add_argument("--out", default="coverage_rows.csv")
     args = parser.parse_args()
     exponents = [float(v) for v in args.exponents.split(",")]
     samples = [int(v) for v in args.T.split(",")]
-    jobs = [(e, T, DIM, r, args.n_boot) for T in samples for e in exponents
+    jobs = [(e, T, DIM, r, args.n_boot, args.seed) for T in samples for e in exponents
             for r in range(args.reps)]  # fmt: skip
     out = Path(args.out)
     start = time.perf_counter()
