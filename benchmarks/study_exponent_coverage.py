@@ -44,7 +44,8 @@ def one_replicate(exponent: float, T: int, d: int, rep: int, n_boot: int, seed: 
     """Fit one data set of the cell; seeds differ per (cell, replicate, study seed)."""
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        seq = np.random.SeedSequence([int(exponent * 1000), T, d, rep, seed])
+        key = [int(exponent * 1000), T, d, rep] + ([seed] if seed else [])
+        seq = np.random.SeedSequence(key)
         rng = np.random.default_rng(seq)
         scale = np.arange(1, d + 1, dtype=np.float64) ** (-exponent / 2)
         X = rng.standard_normal((T, d)) * scale
