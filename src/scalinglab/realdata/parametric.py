@@ -33,12 +33,14 @@ of the order of the sampling error or larger (e.g. true exponent 2.5, T = 2000, 
    ``a..b`` is compared with its distribution over the replicates, which are exact power laws
    up to finite-T effects: ``z = (c − mean c*)/sd c*``.
 
-For D > :data:`FULL_LIMIT` and ``n ≥ D`` the replicates keep the leading
+For D > :data:`FULL_LIMIT` and ``n ≥ K`` the replicates keep the leading
 ``K = min(D, max(FULL_LIMIT, 1.15 b))`` coordinates (the exact Wishart marginal of that block)
 and add the tail's first-order lift ``(1/n) Σ_{j>K} λ_j λ_k/(λ_k − λ_j)`` to each eigenvalue
 (second-order perturbation theory), which keeps a replicate O(K³). Checked against the full
 simulation for D = 2000, n = 60000, exponent 1.2, ranks 9–891 (the Fashion-MNIST ReLU case):
-replicate mean within 0.0002 and spread within 10 % (12 replicates each).
+replicate mean within 0.0002 and spread within 10 % (12 replicates each); and for n < D
+(D = 2000, n = 1796, exponent 1.6, ranks 5–400: the digits ReLU case): mean within 0.0015
+(0.6 replicate sd), spread 0.0021 against 0.0026.
 """
 
 from __future__ import annotations
@@ -130,8 +132,8 @@ def gaussian_sample_spectrum(
     """Eigenvalues of one Gaussian sample covariance with n degrees of freedom (step 2)."""
     rng = np.random.default_rng(seq)
     D = pop.size
-    if n >= D:
-        K = D if D <= FULL_LIMIT else min(D, keep)
+    K = D if D <= FULL_LIMIT else min(D, keep)
+    if n >= K:
         L = rng.standard_normal((K, K))
         L = np.tril(L, -1)
         L[np.diag_indices(K)] = np.sqrt(rng.chisquare(n - np.arange(K)))

@@ -16,8 +16,9 @@ first, and the estimate is their mean ``ē`` with
     \\mathrm{se}^2 = \\mathrm{se}_T^2 + s_U^2/\\text{draws},
 
 ``se_T`` the bootstrap (data-sampling) error and ``s_U²`` the sample variance of the draws'
-exponents. The estimand is the exponent averaged over feature draws for this data set, N and
-activation.
+exponents; the 95 % interval is ``ē ± t_{0.975, ν} se`` with ν the Welch–Satterthwaite degrees
+of freedom (a few draws estimate ``s_U`` roughly, and the interval widens accordingly). The
+estimand is the exponent averaged over feature draws for this data set, N and activation.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from .._rng import child, root_sequence
 from .._validation import check_int
@@ -230,8 +232,12 @@ def fit_feature_spectrum(
     fit = replace(base, exponent=exponent, raw_exponent=float(np.mean(raw[np.isfinite(raw)])),
                   bias=bias if n_boot else None)  # fmt: skip
     if n_boot:
-        se = float(np.sqrt(se_t**2 + s_u**2 / good.size))
-        fit = replace(fit, exponent_se=se, exponent_ci=(exponent - Z95 * se, exponent + Z95 * se))
+        part_u = s_u**2 / good.size
+        se = float(np.sqrt(se_t**2 + part_u))
+        # Welch-Satterthwaite degrees of freedom: a few draws estimate s_U roughly
+        dof = (se_t**2 + part_u) ** 2 / (se_t**4 / (n_boot - 1) + part_u**2 / max(good.size - 1, 1))
+        half = float(stats.t.ppf(0.975, dof)) * se if np.isfinite(dof) and dof > 0 else Z95 * se
+        fit = replace(fit, exponent_se=se, exponent_ci=(exponent - half, exponent + half))
     fit = _verdict(fit, z, curvature, label)
     if n_boot and draws == 1:
         warnings.warn(
