@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from scalinglab.realdata.covariance import covariance_spectrum
 from scalinglab.realdata.dimension import intrinsic_dimension
 from scalinglab.realdata.loaders import FASHION_MNIST_DIR, load_dataset
-from scalinglab.realdata.powerlaw import fit_spectrum
+from scalinglab.realdata.spectrum_fit import fit_spectrum
 
 
 def _data() -> tuple[str, np.ndarray]:
@@ -52,7 +52,7 @@ def main() -> None:
         print(f"spectrum (auto: covariance + eigh): {t_ours:.2f} s   target < 10 s")
         print(f"baseline numpy.linalg.svd:           {t_svd:.2f} s   ratio {t_svd / t_ours:.1f}x")
         print(f"max relative difference, top 100:    {err:.1e}")
-        print(f"power-law fit + 20 bootstraps:        {t_fit:.2f} s   exponent "
+        print(f"power-law fit + 20 param. replicates:{t_fit:.2f} s   exponent "
               f"{fit.fit.exponent:.3f} over ranks {fit.fit.fit_range}")  # fmt: skip
 
         sub = X[np.random.default_rng(1).choice(X.shape[0], 10000, replace=False)]

@@ -23,3 +23,7 @@ class ConvergenceError(RuntimeError):
 
 class NumericalWarning(UserWarning):
     """A result is limited by floating-point precision (e.g. cancellation, float32)."""
+
+
+class EstimateWarning(UserWarning):
+    """An estimate cannot be trusted for this input (the message names why and what to change)."""

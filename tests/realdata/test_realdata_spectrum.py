@@ -9,7 +9,8 @@ from realdata.realdata_helpers import needs_fashion, power_law_data
 from scalinglab.exceptions import ConfigError
 from scalinglab.realdata.covariance import covariance_spectrum, feature_spectrum
 from scalinglab.realdata.loaders import load_dataset
-from scalinglab.realdata.powerlaw import fit_power_law, fit_spectrum
+from scalinglab.realdata.powerlaw import fit_power_law
+from scalinglab.realdata.spectrum_fit import fit_spectrum
 
 
 def test_spectrum_paths_agree_with_numpy_svd():

@@ -89,15 +89,18 @@ def feature_covariance_cost(M: int, N: int, draws: int = 1) -> tuple[float, floa
     return seconds, 6.0 * N * N * 8
 
 
-def guard_features(n: int, N: int, n_boot: int, features: str, yes: bool) -> None:
-    """Guard ``spectrum --dataset --features``: ``n x N`` features and ``n_boot + 1`` spectra.
+def guard_features(n: int, N: int, draws: int, n_boot: int, features: str, yes: bool) -> None:
+    """Guard ``spectrum --dataset --features``: ``draws`` feature covariances and their spectra.
 
-    Each spectrum is an eigendecomposition of the ``min(n, N)``-sided Gram or covariance matrix
-    formed from the ``n x N`` features (``min(n, N)² max(n, N)`` multiply-adds); the features
-    and two working copies are alive at once.
+    Each draw accumulates the ``N x N`` covariance of ``n`` feature rows in row blocks
+    (``n N²`` multiply-adds, the ``n x N`` features never stored whole) and decomposes it; each
+    parametric-bootstrap replicate decomposes a simulated spectrum of at most 1024 exact
+    eigenvalues (docs/realdata.md). The covariance and two working copies are alive at once.
     """
-    small, large = min(n, N), max(n, N)
-    seconds = (n_boot + 1) * (small * small * large / FLOPS + 10 * small**3 / EIGH_FLOPS)
-    nbytes = 8.0 * (3 * n * N + small * small)
-    guard(f"The spectrum of N = {N} {features} features of {n} samples with {n_boot} bootstrap "
-          "replicates", seconds, nbytes, "--N, --n-samples or --n-boot", yes)  # fmt: skip
+    per_draw = n * N * N / FLOPS + 10 * N**3 / EIGH_FLOPS
+    per_replicate = 10 * min(n, N, 1024) ** 3 / EIGH_FLOPS
+    seconds = draws * per_draw + n_boot * per_replicate
+    nbytes = 8.0 * 3 * N * N
+    guard(f"The spectrum of N = {N} {features} features of {n} samples ({draws} draw(s), "
+          f"{n_boot} bootstrap replicates)", seconds, nbytes,
+          "--N, --n-samples, --draws or --n-boot", yes)  # fmt: skip

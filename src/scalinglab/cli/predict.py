@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import click
 
-from ..realdata.cli import dataset_options, load_from_options, print_json
 from ._options import echo_records
 from ._output import check_out_path, check_plot_path, out_option, write_table
+from ._progress import progress_bar
+from ._realdata import dataset_options, load_from_options, print_json
 
 COLUMNS = ("N", "T", "predicted", "loss", "loss_sem", "relative_error")
 
@@ -66,14 +67,20 @@ COLUMNS = ("N", "T", "predicted", "loss", "loss_sem", "relative_error")
 @out_option
 def predict(dataset, split, n_samples, patch_size, n_patches, seed, as_json, target, activation,
             N, T, ridge, seeds, n_test, n_pool, plot, out_path) -> None:  # fmt: skip
-    """Predict the test loss vs N and T on real data and compare with trained models."""
+    """Predict the test loss vs N and T on real data and compare with trained models.
+
+    Exponents are fitted on one side of the interpolation peak T = N only (T <= N/2 at the
+    largest N, N <= T/2 at the largest T); the points used are printed, and the measured
+    exponents carry 95% intervals over the seeds.
+    """
     from ..realdata.predict import predict_learning_curve
 
     plot, out_path = check_plot_path(plot), check_out_path(out_path)
-    data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
-    result = predict_learning_curve(data, N, T, target=target, activation=activation,
-                                    ridge=ridge, n_test=n_test, n_pool=n_pool, seeds=seeds,
-                                    seed=seed)  # fmt: skip
+    with progress_bar(f"learning curves on {dataset}") as bar:
+        data = load_from_options(dataset, split, n_samples, patch_size, n_patches, seed)
+        result = predict_learning_curve(data, N, T, target=target, activation=activation,
+                                        ridge=ridge, n_test=n_test, n_pool=n_pool, seeds=seeds,
+                                        seed=seed, progress=bar)  # fmt: skip
     exponents = result.exponents()
     if out_path is not None:
         write_table(result.records(), out_path)
@@ -82,8 +89,15 @@ def predict(dataset, split, n_samples, patch_size, n_patches, seed, as_json, tar
                     "ridge": ridge, **exponents, "records": result.records()})  # fmt: skip
     else:
         echo_records(result.records(), False, COLUMNS)
-        for key, value in exponents.items():
-            click.echo(f"{key}: {value:.4g}")
+        for axis, other in (("T", "N"), ("N", "T")):
+            key = f"exponent_{axis}"
+            ci = exponents[f"{key}_measured_ci"]
+            shown = "" if ci is None else f" [{ci[0]:.4g}, {ci[1]:.4g}]"
+            click.echo(
+                f"{key}: predicted {exponents[f'{key}_predicted']:.4g}, measured "
+                f"{exponents[f'{key}_measured']:.4g}{shown} (at {other} = "
+                f"{exponents[f'{key}_at_{other}']}, {axis} = {exponents[f'{key}_points']})"
+            )
     if plot:
         from ..realdata.plotting import plot_learning_curves
 

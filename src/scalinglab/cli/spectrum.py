@@ -6,7 +6,7 @@ One command, two branches, each owning its options:
 * ``scalinglab spectrum --model [options]``: population feature spectra of the model's random
   features (:mod:`scalinglab.spectra.model_spectra`), parsed by :data:`model_spectrum` below.
 * ``scalinglab spectrum --dataset NAME|PATH [options]``: real-data spectra. The whole argument
-  list (``--dataset`` included) is handed to ``scalinglab.realdata.cli_spectrum(args)``, which
+  list (``--dataset`` included) is handed to ``scalinglab.cli._realdata.cli_spectrum(args)``, which
   parses its own options.
 """
 
@@ -20,6 +20,7 @@ from ..exceptions import ConfigError
 from ._guards import feature_covariance_cost, guard, yes_option
 from ._options import COUNT, build_model, echo_records, sigma_b_option
 from ._output import check_out_path, check_plot_path, out_option, write_table
+from ._realdata import HELP_SETTINGS
 
 MODEL_COLUMNS = (
     "activation",
@@ -41,7 +42,7 @@ def _plot(path: str, curves: dict[str, object], M: int, title: str) -> None:
     click.echo(f"Plot written to {path}", err=True)
 
 
-@click.command(name="spectrum --model")
+@click.command(name="spectrum --model", context_settings=HELP_SETTINGS)
 @click.option("--M", "M", type=COUNT, default=100, show_default=True, help="Latent dimension M.")
 @click.option(
     "--alpha",
@@ -194,7 +195,7 @@ def spectrum(args: tuple[str, ...]) -> None:
         raise click.UsageError("Options --model and --dataset are mutually exclusive.")
     if has_dataset:
         # ---- real-data branch: owned by scalinglab.realdata (it parses the full list) ----
-        from ..realdata import cli_spectrum
+        from ._realdata import cli_spectrum
 
         cli_spectrum(args)
         return

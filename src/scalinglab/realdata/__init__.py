@@ -6,8 +6,13 @@ Everything reads local files only (see :mod:`.loaders`).
 
 from __future__ import annotations
 
-from .cli import cli_spectrum
-from .covariance import covariance_spectrum, feature_map, feature_spectrum, standardize
+from .covariance import (
+    covariance_spectrum,
+    feature_covariance_spectrum,
+    feature_map,
+    feature_spectrum,
+    standardize,
+)
 from .dimension import (
     DimensionCurve,
     DimensionResult,
@@ -24,7 +29,7 @@ from .latent_size import (
     sample_df,
 )
 from .loaders import FASHION_MNIST_DIR, Dataset, load_dataset, read_idx
-from .powerlaw import PowerLawFit, SpectrumFit, fit_power_law, fit_spectrum
+from .powerlaw import PowerLawFit, assess_fit, fit_power_law
 from .predict import (
     KernelSpectrum,
     LearningCurveResult,
@@ -32,6 +37,7 @@ from .predict import (
     predict_learning_curve,
     predicted_learning_curve,
 )
+from .spectrum_fit import SpectrumFit, fit_feature_spectrum, fit_spectrum
 
 __all__ = [
     "FASHION_MNIST_DIR",
@@ -43,12 +49,14 @@ __all__ = [
     "LearningCurveResult",
     "PowerLawFit",
     "SpectrumFit",
-    "cli_spectrum",
+    "assess_fit",
     "covariance_spectrum",
     "dimension_curve",
     "estimate_latent_size",
+    "feature_covariance_spectrum",
     "feature_map",
     "feature_spectrum",
+    "fit_feature_spectrum",
     "fit_power_law",
     "fit_spectrum",
     "intrinsic_dimension",

@@ -35,6 +35,7 @@ from ..exceptions import ConfigError
 __all__ = [
     "EXACT_LIMIT",
     "covariance_spectrum",
+    "feature_covariance_spectrum",
     "feature_map",
     "feature_spectrum",
     "second_moment",
@@ -71,10 +72,11 @@ def standardize(X: object) -> np.ndarray:
     """
     X = check_data(X)
     Xc = X - X.mean(axis=0)
-    rms = float(np.sqrt(np.mean(Xc * Xc)))
+    rms = float(np.sqrt(np.einsum("ij,ij->", Xc, Xc) / Xc.size))
     if rms == 0.0:
         raise ConfigError("The 'X' parameter must not be constant. Got a constant matrix instead.")
-    return Xc / rms
+    Xc /= rms
+    return Xc
 
 
 def second_moment(X: np.ndarray, centre: bool = True) -> np.ndarray:
@@ -155,16 +157,69 @@ def feature_map(
     ``U`` is drawn row by row from ``SeedSequence(seed)`` (or the given sequence), so the first
     N' features of a draw with N > N' are the N' features of the smaller draw (nested banks).
     """
+    U, activation = _feature_weights(N, X.shape[1], activation, sigma_u, seed)
+    return _activate(X @ U.T, activation)
+
+
+def _feature_weights(N: int, d: int, activation: str, sigma_u: float,
+                     seed: int | np.random.SeedSequence) -> tuple[np.ndarray, str]:  # fmt: skip
+    """The validated feature weights ``U`` (N x d) and activation."""
     N = check_int("N", N, low=1)
     activation = check_choice("activation", activation, ("linear", "relu"))
     sigma_u = check_float("sigma_u", sigma_u, 0.0, low_open=True)
-    d = X.shape[1]
     U = np.random.default_rng(root_sequence(seed)).standard_normal((N, d))
     U *= sigma_u / np.sqrt(d)
-    F = X @ U.T
+    return U, activation
+
+
+def _activate(F: np.ndarray, activation: str) -> np.ndarray:
     if activation == "relu":
         np.maximum(F, 0.0, out=F)
     return F
+
+
+def feature_covariance_spectrum(
+    X: np.ndarray,
+    N: int,
+    activation: str = "relu",
+    sigma_u: float = 1.0,
+    seed: int | np.random.SeedSequence = 0,
+    *,
+    centre: bool = True,
+) -> np.ndarray:
+    """Covariance spectrum of the features :func:`feature_map` would return, without storing them.
+
+    When ``N <= min(T, EXACT_LIMIT)`` the N x N covariance is accumulated over row blocks of
+    ``σ(X Uᵀ)`` (a symmetric rank-k update per block, shifted by the first block's column means
+    to avoid cancellation when centring) and diagonalised: memory O(N² + block·N) instead of
+    O(T N). Otherwise the features are formed and :func:`covariance_spectrum` is used.
+    """
+    T = X.shape[0]
+    U, activation = _feature_weights(N, X.shape[1], activation, sigma_u, seed)
+    if N > min(T, EXACT_LIMIT):
+        return covariance_spectrum(_activate(X @ U.T, activation), centre=centre)
+    from scipy.linalg.blas import dsyrk
+
+    Ut = np.asfortranarray(U.T)
+    gram = np.zeros((N, N), order="F")
+    total = np.zeros(N)
+    shift = None
+    for start in range(0, T, _ROW_BLOCK):
+        F = _activate(X[start : start + _ROW_BLOCK] @ Ut, activation)
+        if shift is None:
+            shift = F.mean(axis=0) if centre else np.zeros(N)
+        F -= shift
+        total += F.sum(axis=0)
+        gram = dsyrk(1.0, F.T, beta=1.0, c=gram, trans=0, lower=1, overwrite_c=1)
+    mean = total / T
+    cov = np.tril(gram)
+    cov = cov + np.tril(cov, -1).T
+    if centre:
+        cov -= T * np.outer(mean, mean)
+        cov /= T - 1
+    else:
+        cov /= T
+    return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
 
 
 def feature_spectrum(

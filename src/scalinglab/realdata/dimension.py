@@ -26,6 +26,17 @@ intrinsic dimension). :func:`dimension_curve` measures both estimators and ``⟨
 subsets of growing size, and ``d_delta = −1/slope`` of ``log⟨δ⟩`` against ``log T``.
 
 Duplicate points (zero distances) are removed before any estimate.
+
+**Intervals (bootstrap over points).** Both estimators are functions of per-point statistics
+computed from one neighbour search: the vectors ``(\\hat u_k(x_i))_{k=k1..k2}`` for the MLE and
+the ratios ``μ_i`` for TwoNN. A replicate resamples the points (their statistics) with
+replacement and recomputes the estimator; the 95 % interval is ``d̂ ± 1.96 sd(d*)`` over
+``n_boot`` replicates. Resampling the statistics rather than the point cloud avoids duplicate
+points (zero distances); it treats the per-point statistics as independent, which neighbouring
+points sharing neighbours make only approximately true. The tests compare the bootstrap error
+with the spread over independent samples of a known manifold. For the ``⟨δ⟩`` curve, each
+replicate resamples every subset's nearest-neighbour distances, recomputes the mean distances
+and the slope, giving the interval of ``d_delta``.
 """
 
 from __future__ import annotations
@@ -66,17 +77,30 @@ def _neighbour_distances(X: np.ndarray, k: int) -> np.ndarray:
     return dist[:, 1:]
 
 
-def _mle_from_distances(dist: np.ndarray, k1: int, k2: int) -> float:
+Z95 = 1.959963984540054
+
+
+def _mle_statistics(dist: np.ndarray, k1: int, k2: int) -> np.ndarray:
+    """Per-point ``û_k(x_i) = (1/(k−1)) Σ_{j<k} log(r_k/r_j)``, shape (n, k2 − k1 + 1)."""
     logs = np.log(dist[:, :k2])
-    estimates = []
-    for k in range(k1, k2 + 1):
-        u = np.mean(logs[:, k - 1 : k] - logs[:, : k - 1], axis=1)  # (1/(k-1)) Σ log(r_k/r_j)
-        estimates.append(1.0 / np.mean(u))
-    return float(np.mean(estimates))
+    return np.stack([np.mean(logs[:, k - 1 : k] - logs[:, : k - 1], axis=1)
+                     for k in range(k1, k2 + 1)], axis=1)  # fmt: skip
+
+
+def _mle_from_statistics(u: np.ndarray) -> float:
+    return float(np.mean(1.0 / np.mean(u, axis=0)))
+
+
+def _mle_from_distances(dist: np.ndarray, k1: int, k2: int) -> float:
+    return _mle_from_statistics(_mle_statistics(dist, k1, k2))
 
 
 def _twonn_from_distances(dist: np.ndarray, discard_fraction: float) -> float:
-    mu = np.sort(dist[:, 1] / dist[:, 0])
+    return _twonn_from_ratios(dist[:, 1] / dist[:, 0], discard_fraction)
+
+
+def _twonn_from_ratios(ratios: np.ndarray, discard_fraction: float) -> float:
+    mu = np.sort(ratios)
     n = mu.size
     keep = min(max(int(np.floor(n * (1.0 - discard_fraction))), 2), n - 1)
     x = np.log(mu[:keep])
@@ -106,7 +130,11 @@ def twonn_dimension(X: object, discard_fraction: float = 0.1) -> float:
 
 @dataclass(frozen=True)
 class DimensionResult:
-    """Both intrinsic-dimension estimates of one point cloud."""
+    """Both intrinsic-dimension estimates of one point cloud, with bootstrap errors.
+
+    ``mle_se``, ``twonn_se`` (and the intervals ``estimate ± 1.96 se``) are None without
+    bootstrap; ``nn_distances`` are the points' nearest-neighbour distances.
+    """
 
     mle: float
     twonn: float
@@ -116,36 +144,86 @@ class DimensionResult:
     k1: int
     k2: int
     mean_nn_distance: float
+    mle_se: float | None = None
+    twonn_se: float | None = None
+    nn_distances: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def mle_ci(self) -> tuple[float, float] | None:
+        """95 % interval of the MLE."""
+        return None if self.mle_se is None else _interval(self.mle, self.mle_se)
+
+    @property
+    def twonn_ci(self) -> tuple[float, float] | None:
+        """95 % interval of TwoNN."""
+        return None if self.twonn_se is None else _interval(self.twonn, self.twonn_se)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready record."""
-        return dict(self.__dict__)
+        out = {k: v for k, v in self.__dict__.items() if k != "nn_distances"}
+        out["mle_ci"] = None if self.mle_ci is None else list(self.mle_ci)
+        out["twonn_ci"] = None if self.twonn_ci is None else list(self.twonn_ci)
+        return out
+
+
+def _interval(value: float, se: float) -> tuple[float, float]:
+    return value - Z95 * se, value + Z95 * se
 
 
 def intrinsic_dimension(
-    X: object, k1: int = 10, k2: int = 20, discard_fraction: float = 0.1
+    X: object,
+    k1: int = 10,
+    k2: int = 20,
+    discard_fraction: float = 0.1,
+    *,
+    n_boot: int = 200,
+    seed: int | np.random.SeedSequence = 0,
 ) -> DimensionResult:
-    """MLE and TwoNN estimates from one neighbour search (k2 neighbours per point)."""
+    """MLE and TwoNN estimates from one neighbour search (k2 neighbours per point), with
+    bootstrap-over-points errors from ``n_boot`` replicates (module docstring; 0: none)."""
     k1, k2 = _check_k(k1, k2)
     discard_fraction = check_float("discard_fraction", discard_fraction, 0.0, 1.0, high_open=True)
+    n_boot = check_int("n_boot", n_boot, low=0)
     X = check_data(X)
     Xu = _unique_rows(X)
     dist = _neighbour_distances(Xu, k2)
+    u = _mle_statistics(dist, k1, k2)
+    ratios = dist[:, 1] / dist[:, 0]
+    mle_se = twonn_se = None
+    if n_boot >= 2:
+        rng = np.random.default_rng(seed if isinstance(seed, np.random.SeedSequence)
+                                    else np.random.SeedSequence(seed))  # fmt: skip
+        n = u.shape[0]
+        reps = np.empty((n_boot, 2))
+        for r in range(n_boot):
+            rows = rng.integers(n, size=n)
+            reps[r] = (
+                _mle_from_statistics(u[rows]),
+                _twonn_from_ratios(ratios[rows], discard_fraction),
+            )
+        mle_se, twonn_se = (float(v) for v in np.std(reps, axis=0, ddof=1))
     return DimensionResult(
-        mle=_mle_from_distances(dist, k1, k2),
-        twonn=_twonn_from_distances(dist, discard_fraction),
+        mle=_mle_from_statistics(u),
+        twonn=_twonn_from_ratios(ratios, discard_fraction),
         n_samples=int(X.shape[0]),
         n_unique=int(Xu.shape[0]),
         dim=int(X.shape[1]),
         k1=k1,
         k2=k2,
         mean_nn_distance=float(np.mean(dist[:, 0])),
+        mle_se=mle_se,
+        twonn_se=twonn_se,
+        nn_distances=dist[:, 0].copy(),
     )
 
 
 @dataclass(frozen=True)
 class DimensionCurve:
-    """Intrinsic-dimension estimates and mean nearest-neighbour distance against T."""
+    """Intrinsic-dimension estimates and mean nearest-neighbour distance against T.
+
+    ``mle_se``/``twonn_se`` are the bootstrap errors of the means over repeats;
+    ``d_delta_ci`` the 95 % bootstrap interval of ``d_delta`` (module docstring).
+    """
 
     T: np.ndarray
     mle: np.ndarray
@@ -154,6 +232,9 @@ class DimensionCurve:
     d_delta: float
     repeats: int
     points: list[DimensionResult] = field(repr=False)
+    mle_se: np.ndarray | None = None
+    twonn_se: np.ndarray | None = None
+    d_delta_ci: tuple[float, float] | None = None
 
     def to_frame(self):
         """The records as a :class:`pandas.DataFrame`."""
@@ -163,16 +244,25 @@ class DimensionCurve:
 
     def records(self) -> list[dict[str, Any]]:
         """One record per T (mean over repeats), with the ⟨δ⟩-slope dimension on each."""
-        return [
-            {
-                "T": int(t),
-                "mle": float(a),
-                "twonn": float(b),
-                "mean_nn_distance": float(c),
-                "d_delta": self.d_delta,
-            }
-            for t, a, b, c in zip(self.T, self.mle, self.twonn, self.mean_nn_distance)
-        ]
+        out = []
+        for i, t in enumerate(self.T):
+            ci = None if self.d_delta_ci is None else list(self.d_delta_ci)
+            rec = {"T": int(t), "mle": float(self.mle[i]), "twonn": float(self.twonn[i]),
+                   "mean_nn_distance": float(self.mean_nn_distance[i]),
+                   "d_delta": self.d_delta, "d_delta_ci": ci}  # fmt: skip
+            for name, se in (("mle", self.mle_se), ("twonn", self.twonn_se)):
+                rec[f"{name}_se"] = None if se is None else float(se[i])
+                rec[f"{name}_ci"] = None if se is None else list(_interval(rec[name], se[i]))
+            out.append(rec)
+        return out
+
+
+def _delta_dimension(sizes: np.ndarray, delta: np.ndarray) -> float:
+    """``−1/slope`` of ``log⟨δ⟩`` on ``log T`` (inf for a non-negative slope)."""
+    if np.unique(sizes).size < 2:
+        return float("nan")
+    slope = np.polyfit(np.log(sizes), np.log(delta), 1)[0]
+    return float(-1.0 / slope) if slope < 0 else float("inf")
 
 
 def dimension_curve(
@@ -184,11 +274,14 @@ def dimension_curve(
     k1: int = 10,
     k2: int = 20,
     discard_fraction: float = 0.1,
+    n_boot: int = 200,
+    progress: Any = None,
 ) -> DimensionCurve:
     """Estimates on random subsets of each size in ``T`` (averaged over ``repeats`` subsets).
 
     ``d_delta`` is ``−1/slope`` of the least-squares line of ``log⟨δ⟩`` against ``log T``,
-    the dimension implied by ``⟨δ⟩ ∝ T^{-1/d}``.
+    the dimension implied by ``⟨δ⟩ ∝ T^{-1/d}``. Intervals as in the module docstring
+    (``n_boot`` replicates; 0: none). ``progress(done, total)`` after each subset.
     """
     X = check_data(X)
     sizes = np.array(parse_list("T", T, int))
@@ -198,21 +291,42 @@ def dimension_curve(
             f"Got {sizes.tolist()} instead."
         )
     repeats = check_int("repeats", repeats, low=1)
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    n_boot = check_int("n_boot", n_boot, low=0)
+    root = np.random.SeedSequence(seed)
+    rng = np.random.default_rng(root)
     points: list[DimensionResult] = []
-    mle, twonn, delta = [], [], []
-    for t in sizes:
+    mle, twonn, delta, mle_se, twonn_se = [], [], [], [], []
+    for i, t in enumerate(sizes):
         res = [intrinsic_dimension(X[rng.choice(X.shape[0], int(t), replace=False)], k1, k2,
-                                   discard_fraction) for _ in range(repeats)]  # fmt: skip
+                                   discard_fraction, n_boot=n_boot,
+                                   seed=np.random.SeedSequence(root.entropy, spawn_key=(i, r)))
+               for r in range(repeats)]  # fmt: skip
         points.extend(res)
         mle.append(np.mean([r.mle for r in res]))
         twonn.append(np.mean([r.twonn for r in res]))
         delta.append(np.mean([r.mean_nn_distance for r in res]))
-    d_delta = float("nan")
-    if np.unique(sizes).size >= 2:
-        slope = np.polyfit(np.log(sizes), np.log(delta), 1)[0]
-        d_delta = float(-1.0 / slope) if slope < 0 else float("inf")
+        if n_boot >= 2:
+            mle_se.append(np.sqrt(np.sum([r.mle_se**2 for r in res])) / repeats)
+            twonn_se.append(np.sqrt(np.sum([r.twonn_se**2 for r in res])) / repeats)
+        if progress is not None:
+            progress(i + 1, sizes.size)
+    d_delta = _delta_dimension(sizes, np.array(delta))
+    d_ci = None
+    if n_boot >= 2 and np.isfinite(d_delta):
+        boot_rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(10**6,)))
+        reps = np.empty(n_boot)
+        for b in range(n_boot):
+            means = [np.mean(p.nn_distances[boot_rng.integers(p.nn_distances.size,
+                                                              size=p.nn_distances.size)])
+                     for p in points]  # fmt: skip
+            reps[b] = _delta_dimension(sizes, np.mean(np.reshape(means, (sizes.size, repeats)),
+                                                      axis=1))  # fmt: skip
+        good = reps[np.isfinite(reps)]
+        if good.size >= 2:
+            d_ci = _interval(d_delta, float(np.std(good, ddof=1)))
     return DimensionCurve(
         T=sizes, mle=np.array(mle), twonn=np.array(twonn),
         mean_nn_distance=np.array(delta), d_delta=d_delta, repeats=repeats, points=points,
+        mle_se=np.array(mle_se) if mle_se else None,
+        twonn_se=np.array(twonn_se) if twonn_se else None, d_delta_ci=d_ci,
     )  # fmt: skip

@@ -23,36 +23,36 @@ which the spectrum leaves the fitted line by more than a factor ``CUTOFF_FACTOR`
 eigenvalue. It is reported as a rank and as a fraction of the number of samples T, since a
 sample covariance of T samples has at most T non-zero eigenvalues.
 
-**Uncertainty.** :func:`fit_spectrum` refits the same range on bootstrap replicates of the
-samples (resampling rows with replacement; for d <= T in ``n_blocks`` blocks of rows, which makes
-a replicate cost O(n_blocks d²) instead of O(T d²)). It reports the bootstrap standard error and
-the normal interval ``exponent ± 1.96 se`` centred on the full-sample fit. Percentile intervals
-are not used: duplicated rows lower a replicate's effective sample size, which steepens the tail
-of its sample spectrum, so replicate exponents are shifted (by about one standard error at
-T = 2000) while their spread is still a fair estimate of the sampling error.
+**Uncertainty and verdict.** :func:`~scalinglab.realdata.spectrum_fit.fit_spectrum` corrects
+the finite-T bias of this fit and gives its interval by a parametric bootstrap
+(:mod:`.parametric`), and attaches a goodness-of-fit verdict (:func:`assess_fit`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._validation import check_float, check_int
 from ..exceptions import ConfigError
-from .covariance import EXACT_LIMIT, check_data, covariance_spectrum
 
-__all__ = ["CUTOFF_FACTOR", "PowerLawFit", "SpectrumFit", "fit_power_law", "fit_spectrum"]
+__all__ = ["CUTOFF_FACTOR", "PowerLawFit", "assess_fit", "fit_power_law"]
 
 CUTOFF_FACTOR = 2.0
 """A spectrum this many times away from the fitted power law has left it (the cut-off rule)."""
 
-Z95 = 1.959963984540054
-"""Standard-normal 97.5 % quantile: the interval is ``exponent ± Z95 · se``."""
+MIN_ALPHA = 0.1
+"""A fitted α below this (exponent ``1 + α <= 1.1``) is not the decaying power law of the model."""
+
+CURVATURE_Z = 4.0
+"""Curvature this many bootstrap standard errors away from a power law's fails the fit..."""
+
+CURVATURE_CHANGE = 0.2
+"""... when the local exponent also changes by more than this fraction across the range."""
 
 _FLOOR = 1e-12  # eigenvalues below this fraction of the largest are numerical zeros
-_MOMENT_BYTES = 512 * 2**20  # memory allowed for the per-block second moments
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class PowerLawFit:
     Attributes
     ----------
     exponent : float
-        The fitted ``1 + α``.
+        The fitted ``1 + α``: corrected for the finite-T bias when bootstrapped, else the raw
+        least-squares exponent.
     amplitude : float
         ``A`` in ``λ_k ≈ A k^{-exponent}``.
     fit_range : tuple of int
@@ -74,9 +75,19 @@ class PowerLawFit:
     stable : bool
         Whether the automatic rule found a stable range (True for a user-given range).
     exponent_ci : tuple of float or None
-        95 % normal bootstrap interval ``exponent ± 1.96 se`` (from :func:`fit_spectrum`).
+        95 % interval (from :func:`~scalinglab.realdata.spectrum_fit.fit_spectrum`).
     exponent_se : float or None
-        Bootstrap standard error of the exponent.
+        Standard error of the exponent.
+    raw_exponent : float or None
+        The least-squares exponent of the sample spectrum (``amplitude`` and ``cutoff`` belong
+        to this line); None when equal to ``exponent``.
+    bias : float or None
+        Estimated finite-T bias of the raw exponent (``raw_exponent − exponent``).
+    fit_quality : str
+        ``good``, or why the spectrum is not a power law over the range: ``flat`` (α below
+        :data:`MIN_ALPHA`), ``unstable`` (no stable range) or ``curved`` (:func:`assess_fit`).
+    fit_warning : str or None
+        One line naming the problem and the option to change (None when ``good``).
     """
 
     exponent: float
@@ -87,6 +98,10 @@ class PowerLawFit:
     stable: bool = True
     exponent_ci: tuple[float, float] | None = None
     exponent_se: float | None = None
+    raw_exponent: float | None = None
+    bias: float | None = None
+    fit_quality: str = "good"
+    fit_warning: str | None = None
 
     @property
     def alpha(self) -> float:
@@ -99,8 +114,9 @@ class PowerLawFit:
         return None if self.n_samples is None else self.cutoff / self.n_samples
 
     def predict(self, rank: object) -> np.ndarray:
-        """The fitted power law at the given ranks."""
-        return self.amplitude * np.asarray(rank, dtype=np.float64) ** (-self.exponent)
+        """The fitted line of the sample spectrum (raw exponent) at the given ranks."""
+        slope = self.exponent if self.raw_exponent is None else self.raw_exponent
+        return self.amplitude * np.asarray(rank, dtype=np.float64) ** (-slope)
 
     def to_dict(self) -> dict[str, Any]:
         """The fit as plain JSON-ready values."""
@@ -109,6 +125,10 @@ class PowerLawFit:
             "alpha": self.alpha,
             "exponent_ci": None if self.exponent_ci is None else list(self.exponent_ci),
             "exponent_se": self.exponent_se,
+            "exponent_raw": self.exponent if self.raw_exponent is None else self.raw_exponent,
+            "exponent_bias": self.bias,
+            "fit_quality": self.fit_quality,
+            "fit_warning": self.fit_warning,
             "amplitude": self.amplitude,
             "fit_range": list(self.fit_range),
             "cutoff": self.cutoff,
@@ -245,147 +265,38 @@ def fit_power_law(
     )
 
 
-# --------------------------------------------------------------------------- bootstrap
-def _range_exponent(eigenvalues: np.ndarray, start: int, stop: int) -> float:
-    """Exponent over ranks start..stop of a replicate (stop clipped to its positive part)."""
-    lam = _positive(eigenvalues)
-    stop = min(stop, lam.size)
-    if stop < start + 2:
-        return float("nan")
-    return float(_Moments(lam).fit(np.array([start]), np.array([stop]))[0][0])
+def assess_fit(fit: PowerLawFit, curvature_z: float | None = None,
+               curvature: float | None = None) -> tuple[str, str | None]:  # fmt: skip
+    """Verdict on a power-law fit: ``(fit_quality, warning)``, worst problem first.
 
-
-def _block_replicates(
-    X: np.ndarray, centre: bool, n_boot: int, n_blocks: int, rng: np.random.Generator
-) -> list[np.ndarray]:
-    """Spectra of ``n_boot`` replicates resampling ``n_blocks`` random blocks of rows."""
-    T, d = X.shape
-    blocks = np.array_split(rng.permutation(T), n_blocks)
-    weights = rng.multinomial(n_blocks, np.full(n_blocks, 1.0 / n_blocks), size=n_boot)
-    sums = np.empty((n_blocks, d))
-    counts = np.array([b.size for b in blocks], dtype=np.float64)
-    moments = np.empty((n_blocks, d, d))
-    shift = X.mean(axis=0)  # shift before accumulating: avoids cancellation when centring
-    for i, rows in enumerate(blocks):
-        block = X[np.sort(rows)] - shift if centre else X[np.sort(rows)]
-        sums[i] = block.sum(axis=0)
-        moments[i] = block.T @ block
-    out = []
-    for w in weights.astype(np.float64):
-        n = float(w @ counts)
-        second = np.tensordot(w, moments, axes=1)
-        if centre:
-            s = w @ sums
-            second = (second - np.outer(s, s) / n) / (n - 1.0)
-        else:
-            second /= n
-        out.append(np.clip(np.linalg.eigvalsh(second)[::-1], 0.0, None))
-    return out
-
-
-def _row_replicates(
-    X: np.ndarray, centre: bool, n_boot: int, rng: np.random.Generator, method: str,
-    n_components: int | None, seed: int,
-) -> list[np.ndarray]:  # fmt: skip
-    """Spectra of ``n_boot`` replicates resampling single rows (Gram side or randomized)."""
-    T = X.shape[0]
-    out = []
-    for r in range(n_boot):
-        rows = np.sort(rng.integers(T, size=T))
-        out.append(covariance_spectrum(X[rows], centre=centre, method=method,
-                                       n_components=n_components, seed=seed + r + 1))  # fmt: skip
-    return out
-
-
-@dataclass(frozen=True)
-class SpectrumFit:
-    """The covariance spectrum of a data set and its power-law fit with bootstrap errors."""
-
-    eigenvalues: np.ndarray = field(repr=False)
-    fit: PowerLawFit
-    n_samples: int
-    dim: int
-    centre: bool
-    n_boot: int
-    bootstrap_exponents: np.ndarray = field(repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready record (``exponent`` is 1 + α; eigenvalues in decreasing order)."""
-        return {
-            "n_samples": self.n_samples,
-            "dim": self.dim,
-            "centre": self.centre,
-            "n_boot": self.n_boot,
-            **self.fit.to_dict(),
-            "eigenvalues": self.eigenvalues.tolist(),
-        }
-
-
-def fit_spectrum(
-    X: object,
-    *,
-    centre: bool = True,
-    fit_range: tuple[int, int] | None = None,
-    n_boot: int = 50,
-    n_blocks: int = 32,
-    seed: int = 0,
-    method: str = "auto",
-    n_components: int | None = None,
-    eigenvalues: np.ndarray | None = None,
-    **rule: Any,
-) -> SpectrumFit:
-    """Covariance spectrum of ``X``, its power-law fit and a bootstrap interval of the exponent.
-
-    Parameters
-    ----------
-    X : array (T, d)
-        Data, one sample per row.
-    centre, method, n_components
-        As in :func:`~scalinglab.realdata.covariance.covariance_spectrum`.
-    fit_range : (int, int), optional
-        Ranks to fit; chosen by the rule of the module docstring when None.
-    n_boot : int
-        Bootstrap replicates (0: no interval).
-    n_blocks : int
-        Row blocks of the cheap bootstrap (used when ``d <= T``).
-    seed : int
-        Seed of the bootstrap and of a randomized SVD.
-    eigenvalues : array, optional
-        The spectrum of ``X`` if already computed (skips one diagonalisation).
-    **rule
-        ``tol``, ``points_per_decade``, ``window_decades``, ``min_decades`` of
-        :func:`fit_power_law`.
+    * ``flat``: α = exponent − 1 below :data:`MIN_ALPHA` (isotropic noise gives ≈ −0.8), which
+      is not the decaying spectrum ``λ_J ∝ J^{-(1+α)}``, α > 0, of the model;
+    * ``unstable``: the automatic rule found no range whose local exponents agree within its
+      tolerance;
+    * ``curved``: the weighted quadratic coefficient ``curvature`` of ``log λ`` on ``log k``
+      is more than :data:`CURVATURE_Z` bootstrap standard errors from a power law's
+      (``curvature_z``) and changes the local exponent by more than :data:`CURVATURE_CHANGE`
+      of itself across the range (significant and material).
     """
-    X = check_data(X)
-    T, d = X.shape
-    n_boot = check_int("n_boot", n_boot, low=0)
-    n_blocks = check_int("n_blocks", n_blocks, low=2)
-    if eigenvalues is None:
-        eigenvalues = covariance_spectrum(
-            X, centre=centre, method=method, n_components=n_components, seed=seed
+    a, b = fit.fit_range
+    where = f"ranks {a}-{b}"
+    if fit.alpha < MIN_ALPHA:
+        return "flat", (
+            f"the spectrum is not a decaying power law over {where}: exponent 1+alpha = "
+            f"{fit.exponent:.3g} (alpha = {fit.alpha:.3g} < {MIN_ALPHA:g}), as for isotropic "
+            "noise; do not quote alpha, or choose other ranks with --fit-range."
         )
-    base = fit_power_law(eigenvalues, fit_range, n_samples=T, **rule)
-    exponents = np.empty(0)
-    if n_boot:
-        rng = np.random.default_rng(np.random.SeedSequence(seed))
-        blocks = min(n_blocks, T // 2)
-        if d <= T and d <= EXACT_LIMIT and blocks * d * d * 8 <= _MOMENT_BYTES:
-            spectra = _block_replicates(X, centre, n_boot, blocks, rng)
-        else:
-            k = None if n_components is None else n_components
-            spectra = _row_replicates(X, centre, n_boot, rng, method, k, seed)
-        exponents = np.array([_range_exponent(s, *base.fit_range) for s in spectra])
-        good = exponents[np.isfinite(exponents)]
-        if good.size:
-            se = float(np.std(good, ddof=1)) if good.size > 1 else 0.0
-            ci = (base.exponent - Z95 * se, base.exponent + Z95 * se)
-            base = replace(base, exponent_ci=ci, exponent_se=se)
-    return SpectrumFit(
-        eigenvalues=np.asarray(eigenvalues),
-        fit=base,
-        n_samples=T,
-        dim=d,
-        centre=centre,
-        n_boot=n_boot,
-        bootstrap_exponents=exponents,
-    )
+    if not fit.stable:
+        return "unstable", (
+            f"the spectrum is not one power law: no rank range has local exponents within the "
+            f"tolerance; the fit over {where} is the least bad. Choose ranks with --fit-range."
+        )
+    if curvature_z is not None and curvature is not None and abs(curvature_z) > CURVATURE_Z:
+        change = abs(2.0 * curvature * np.log(b / a)) / abs(fit.exponent)
+        if change > CURVATURE_CHANGE:
+            return "curved", (
+                f"the spectrum bends over {where}: curvature {curvature_z:+.1f} standard errors, "
+                f"local exponent changing by {100 * change:.0f} %; not one power law there. "
+                "Narrow --fit-range."
+            )
+    return "good", None

@@ -35,8 +35,16 @@ fresh random training subset are drawn (nested: the (N, T) grid uses the first N
 the first T training points of one draw). The ridge solution ``θ = (FᵀF + γI)⁻¹Fᵀy``
 (docs/theory.md §2) is evaluated by ``½ mean (ŷ − y)²`` on the test set.
 
-**Exponents.** The least-squares slope of ``log L`` against ``log T`` at the largest N (and
-against ``log N`` at the largest T), reported as positive decay exponents.
+**Exponents per regime.** The loss has an interpolation peak at ``T = N`` (ridge → 0), and a
+slope taken across it mixes two regimes (and can come out negative). The T exponent is the
+least-squares slope of ``−log L`` against ``log T`` at the largest N over the points on the
+T-limited side of the peak, ``T <= N/PEAK_MARGIN``; the N exponent the same against ``log N`` at
+the largest T over ``N <= T/PEAK_MARGIN``. The points used are reported; with fewer than two
+the exponent is NaN and an :class:`~scalinglab.exceptions.EstimateWarning` names the flag to
+change. The measured exponent's 95 % interval is ``ê ± t_{0.975, s−1} sd(ê_i)/√s`` over the
+per-seed slopes ``ê_i`` (each seed is an independent draw of features and training set); the
+predicted exponent is deterministic given the pool. A non-positive measured exponent (a loss
+that does not decrease) is warned about.
 
 Targets: ``linear`` (a random linear teacher ``y = w·x``, ``w ~ N(0, I/d)``, on the
 standardised inputs) or ``label:C`` (one-vs-rest, ``y = 1[label = C]``); the target is centred.
@@ -44,6 +52,7 @@ standardised inputs) or ``label:C`` (one-vs-rest, ``y = 1[label = C]``); the tar
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +60,7 @@ import numpy as np
 
 from .._rng import child, root_sequence
 from .._validation import check_choice, check_float, check_int, parse_list
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, EstimateWarning
 from .covariance import check_data, feature_map, standardize
 from .loaders import Dataset
 
@@ -220,8 +229,11 @@ def measure_learning_curve(
     sigma_u: float = 1.0,
     seeds: int = 4,
     seed: int = 0,
+    progress: Any = None,
 ) -> np.ndarray:
-    """Held-out test losses ``½ mean (ŷ − y)²``, shape ``(seeds, len(N), len(T))``."""
+    """Held-out test losses ``½ mean (ŷ − y)²``, shape ``(seeds, len(N), len(T))``.
+
+    ``progress(done, total)`` is called after each seed."""
     root = root_sequence(seed)
     n_max, t_max = max(N), max(T)
     if t_max > X_train.shape[0]:
@@ -241,13 +253,54 @@ def measure_learning_curve(
             for j, t in enumerate(T):
                 pred = _ridge_fit_predict(F_all[:t, :n], y[:t], F_test_all[:, :n], ridge)
                 out[s, i, j] = 0.5 * np.mean((pred - y_test) ** 2)
+        if progress is not None:
+            progress(s + 2, seeds + 1)
     return out
+
+
+PEAK_MARGIN = 2.0
+"""Points within this factor of the interpolation peak ``T = N`` are left out of exponents."""
 
 
 def _slope(x: np.ndarray, loss: np.ndarray) -> float:
     if x.size < 2 or np.any(~np.isfinite(loss)) or np.any(loss <= 0):
         return float("nan")
     return float(-np.polyfit(np.log(x), np.log(loss), 1)[0])
+
+
+def _regime_exponent(axis: str, other: str, x: np.ndarray, fixed: int, predicted: np.ndarray,
+                     measured: np.ndarray) -> dict[str, Any]:  # fmt: skip
+    """Exponents in ``axis`` at ``other = fixed`` over the points ``x <= fixed/PEAK_MARGIN``.
+
+    ``predicted`` is (len(x),), ``measured`` (seeds, len(x)).
+    """
+    from scipy import stats
+
+    use = x <= fixed / PEAK_MARGIN
+    pts = x[use]
+    key = f"exponent_{axis}"
+    out: dict[str, Any] = {f"{key}_points": pts.tolist(), f"{key}_at_{other}": int(fixed)}
+    est = _slope(pts, measured[:, use].mean(axis=0)) if pts.size >= 2 else float("nan")
+    per_seed = np.array([_slope(pts, m[use]) for m in measured]) if pts.size >= 2 else []
+    ci = None
+    if len(per_seed) >= 2 and np.all(np.isfinite(per_seed)):
+        half = stats.t.ppf(0.975, len(per_seed) - 1) * np.std(per_seed, ddof=1)
+        half /= np.sqrt(len(per_seed))
+        ci = [est - half, est + half]
+    out.update({f"{key}_predicted": _slope(pts, predicted[use]) if pts.size >= 2
+                else float("nan"), f"{key}_measured": est, f"{key}_measured_ci": ci})  # fmt: skip
+    if pts.size < 2:
+        out["warning"] = (
+            f"{key}: {pts.size} of the --{axis} values lie on the {axis}-limited side of the "
+            f"interpolation peak ({axis} <= {other}/{PEAK_MARGIN:g} = {fixed / PEAK_MARGIN:g} at "
+            f"the largest --{other}); give at least two such --{axis} values."
+        )
+    elif est <= 0:
+        out["warning"] = (
+            f"{key}: the measured loss does not decrease with {axis} over {pts.tolist()} "
+            f"(exponent {est:.3g}); more --seeds or a larger --ridge."
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -281,14 +334,22 @@ class LearningCurveResult:
         """``predicted / measured − 1`` on the grid."""
         return self.predicted / self.measured_mean - 1.0
 
-    def exponents(self) -> dict[str, float]:
-        """Decay exponents of L in T (at the largest N) and in N (at the largest T)."""
-        return {
-            "exponent_T_predicted": _slope(self.T, self.predicted[-1, :]),
-            "exponent_T_measured": _slope(self.T, self.measured_mean[-1, :]),
-            "exponent_N_predicted": _slope(self.N, self.predicted[:, -1]),
-            "exponent_N_measured": _slope(self.N, self.measured_mean[:, -1]),
-        }
+    def exponents(self) -> dict[str, Any]:
+        """Decay exponents of L in T (at the largest N) and in N (at the largest T), each over
+        its side of the interpolation peak, with the points used and the measured intervals
+        (module docstring). Problems are issued as :class:`EstimateWarning`."""
+        out: dict[str, Any] = {}
+        for part in (
+            _regime_exponent("T", "N", self.T, int(self.N[-1]), self.predicted[-1, :],
+                             self.measured[:, -1, :]),
+            _regime_exponent("N", "T", self.N, int(self.T[-1]), self.predicted[:, -1],
+                             self.measured[:, :, -1]),
+        ):  # fmt: skip
+            message = part.pop("warning", None)
+            if message is not None:
+                warnings.warn(message, EstimateWarning, stacklevel=2)
+            out.update(part)
+        return out
 
     def to_frame(self):
         """The records as a :class:`pandas.DataFrame`."""
@@ -332,6 +393,7 @@ def predict_learning_curve(
     n_pool: int = 4000,
     seeds: int = 4,
     seed: int = 0,
+    progress: Any = None,
 ) -> LearningCurveResult:
     """Predict (kernel-spectrum DE) and measure (trained models) learning curves on ``data``.
 
@@ -356,6 +418,8 @@ def predict_learning_curve(
         from the pool without the test points.
     seeds, seed : int
         Number of (features, training subset) draws and the base seed.
+    progress : callable, optional
+        ``progress(done, total)``: the kernel spectrum, then each seed.
     """
     Ns = sorted(parse_list("N", N, int))
     Ts = sorted(parse_list("T", T, int))
@@ -368,7 +432,13 @@ def predict_learning_curve(
     seeds = check_int("seeds", seeds, low=1)
     n_pool = check_int("n_pool", n_pool, low=2)
     n_pool = min(n_pool, data.n_samples)
-    n_test = check_int("n_test", n_test, low=1, high=max(n_pool - max(Ts), 1))
+    n_test = check_int("n_test", n_test, low=1, high=n_pool - 1)
+    if Ts[-1] > n_pool - n_test:
+        raise ConfigError(
+            f"The 'T' parameter must be at most {n_pool - n_test} training points (the "
+            f"{n_pool} pooled points of {data.name} minus n_test = {n_test} held out). Got "
+            f"{Ts[-1]} instead; lower --T, or --n-test, or raise --n-pool."
+        )
     X = standardize(data.X)
     y = make_target(data, target, X, seed)
     rng = np.random.default_rng(child(root_sequence(seed), 98))
@@ -376,9 +446,11 @@ def predict_learning_curve(
     test, train = pool[:n_test], pool[n_test:]
     spectrum = kernel_spectrum(X[pool], y[pool], activation, sigma_u)
     predicted = predicted_learning_curve(spectrum, Ns, Ts, ridge)
+    if progress is not None:
+        progress(1, seeds + 1)
     measured = measure_learning_curve(
         X[train], y[train], X[test], y[test], Ns, Ts, activation=activation, ridge=ridge,
-        sigma_u=sigma_u, seeds=seeds, seed=seed,
+        sigma_u=sigma_u, seeds=seeds, seed=seed, progress=progress,
     )  # fmt: skip
     return LearningCurveResult(
         dataset=data.name, target=target, activation=activation, ridge=ridge,
