@@ -36,7 +36,7 @@ CASES = [
     ("spectrum --model --N 200000", 2, ["GiB", "--N"]),
     ("spectrum --model --M 100000000000 --N 100", 2, ["--M", "--yes"]),
     ("spectrum --dataset digits --features relu --N 20000000", 2, ["GiB", "--N"]),
-    ("spectrum --dataset digits --features relu --N 200000 --n-boot 300", 2, ["--n-boot", "--yes"]),
+    ("spectrum --dataset digits --features relu --N 20000 --n-boot 300", 2, ["--n-boot", "--yes"]),
     # files
     ("fit {tmp}/good.csv --plot /nonexistent/dir/fit.png", 2, ["--plot", "/nonexistent/dir"]),
     ("fit {tmp}/good.csv --plot {tmp}/fit.xyz", 2, ["--plot", ".png"]),

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .._validation import check_int, parse_list
+from ..exceptions import ConfigError
 from ..model import DataModel
 from ._output import json_records
 
@@ -58,8 +59,9 @@ COUNT = Count()
 def model_options(func: Callable) -> Callable:
     """Attach the data-model and grid options to a click command."""
     options = [
-        click.option("--M", "M", type=COUNT, default=2000, show_default=True,
-                     help="Latent dimension M (1e6 and 1000000 both work)."),
+        click.option("--M", "M", default="2000", show_default=True,
+                     help="Latent dimension(s) M (1e6 and 1000000 both work): a list or a "
+                          "range LO:HI:K, as --N."),
         click.option("--alpha", type=float, default=1.0, show_default=True,
                      help="Spectral exponent: lambda_J = lambda_plus * J^-(1+alpha)."),
         click.option("--N", "N", default="100,400", show_default=True,
@@ -71,8 +73,9 @@ def model_options(func: Callable) -> Callable:
         click.option("--ridge", default="0", show_default=True,
                      help="Ridge(s) gamma >= 0 (un-normalised, docs/theory.md §2): a "
                           "list or a range LO:HI:K, LO:HI:K:lin (from 0)."),
-        click.option("--noise", type=float, default=0.0, show_default=True,
-                     help="Label-noise standard deviation sigma_eps."),
+        click.option("--noise", default="0", show_default=True,
+                     help="Label-noise standard deviation(s) sigma_eps: a list or a range "
+                          "LO:HI:K:lin."),
         click.option("--sigma-w", "sigma_w", type=float, default=1.0, show_default=True,
                      help="Teacher scale: w_J ~ N(0, sigma_w^2/M)."),
         click.option("--sigma-u", "sigma_u", type=float, default=1.0, show_default=True,
@@ -86,11 +89,27 @@ def model_options(func: Callable) -> Callable:
     return func
 
 
-def build_model(M: int, alpha: float, noise: float, sigma_w: float, sigma_u: float,
+def build_models(M: Any, alpha: float, noise: Any, sigma_w: float, sigma_u: float,
+                 lambda_plus: float) -> list[DataModel]:  # fmt: skip
+    """The validated :class:`DataModel` of every (M, noise) of the ``--M`` and ``--noise`` lists,
+    M varying slowest (the order of the output rows)."""
+    Ms, noises = parse_list("--M", M, int), parse_list("--noise", noise, float)
+    return [DataModel(M=m, alpha=alpha, lambda_plus=lambda_plus, sigma_w=sigma_w,
+                      sigma_u=sigma_u, noise=e) for m in Ms for e in noises]  # fmt: skip
+
+
+def build_model(M: Any, alpha: float, noise: Any, sigma_w: float, sigma_u: float,
                 lambda_plus: float) -> DataModel:  # fmt: skip
-    """The validated :class:`DataModel` of the command's options."""
-    return DataModel(M=M, alpha=alpha, lambda_plus=lambda_plus, sigma_w=sigma_w,
-                     sigma_u=sigma_u, noise=noise)  # fmt: skip
+    """The validated :class:`DataModel` of the command's options, for commands that take one
+    ``--M`` and one ``--noise``."""
+    for flag, value, convert in (("--M", M, int), ("--noise", noise, float)):
+        values = parse_list(flag, value, convert)
+        if len(values) != 1:
+            raise ConfigError(
+                f"The '{flag}' option takes one value in this command. Got {value} instead."
+            )
+    (model,) = build_models(M, alpha, noise, sigma_w, sigma_u, lambda_plus)
+    return model
 
 
 def parse_grid(N: str, T: str, ridge: str) -> tuple[list[int], list[int], list[float]]:

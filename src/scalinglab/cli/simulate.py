@@ -9,11 +9,16 @@ import click
 from .._validation import check_int
 from ..simulation import simulate as run_simulation
 from ._guards import guard, simulation_cost, yes_option
-from ._options import build_model, echo_records, model_options, parse_grid, sigma_b_option
+from ._options import build_models, echo_records, model_options, parse_grid, sigma_b_option
 from ._output import check_out_path, out_option, write_table
 from ._progress import progress_bar
 
 COLUMNS = ("N", "T", "ridge", "loss", "loss_sem", "train_loss", "seeds")
+
+
+def _varying(models) -> tuple[str, ...]:
+    """``M`` and/or ``noise`` as leading table columns where the command runs several."""
+    return tuple(key for key in ("M", "noise") if len({getattr(m, key) for m in models}) > 1)
 
 
 @click.command()
@@ -49,22 +54,32 @@ def simulate(
     index as in §4); the table has the seed mean ``loss`` and its standard error ``loss_sem``.
     """
     out_path = check_out_path(out_path)
-    model = build_model(M, alpha, noise, sigma_w, sigma_u, lambda_plus)
+    models = build_models(M, alpha, noise, sigma_w, sigma_u, lambda_plus)
     Ns, Ts, ridges = parse_grid(N, T, ridge)
     seeds = check_int("--seeds", seeds, low=1)
     draws = seeds * (1 if not independent_draws else len(Ns) * len(Ts))
     points = len(Ns) * len(Ts) if not independent_draws else 1
-    seconds = simulation_cost(model.M, max(Ns), max(Ts), points, draws)
-    guard(f"A simulation at M = {model.M}, N = {max(Ns)}, T = {max(Ts)} with {seeds} seed(s)",
+    seconds = sum(simulation_cost(m.M, max(Ns), max(Ts), points, draws) for m in models)
+    largest = max(m.M for m in models)
+    guard(f"A simulation at M = {largest}, N = {max(Ns)}, T = {max(Ts)} with {seeds} seed(s)"
+          + (f" for {len(models)} (M, noise) settings" if len(models) > 1 else ""),
           seconds, 0.0, "--M, --N, --T or --seeds", yes)  # fmt: skip
-    with progress_bar("simulating", enabled=sys.stderr.isatty(), total=draws) as update:
-        result = run_simulation(
-            model, Ns, Ts, ridges, seeds=seeds, seed=seed, shared_draws=not independent_draws,
-            instance=instance, estimator=estimator, activation=activation, sigma_b=sigma_b,
-            backend=backend, device=device, dtype=dtype, progress=update,
-        )  # fmt: skip
-    columns = COLUMNS + (("instance_loss",) if instance else ())
-    records = result.records()
+    records = []
+    total = draws * len(models)
+    with progress_bar("simulating", enabled=sys.stderr.isatty(), total=total) as update:
+        for index, model in enumerate(models):
+            done = index * draws
+
+            def advance(k, _total, done=done):
+                update(done + k, total)
+
+            result = run_simulation(
+                model, Ns, Ts, ridges, seeds=seeds, seed=seed, shared_draws=not independent_draws,
+                instance=instance, estimator=estimator, activation=activation, sigma_b=sigma_b,
+                backend=backend, device=device, dtype=dtype, progress=advance,
+            )  # fmt: skip
+            records.extend(result.records())
+    columns = _varying(models) + COLUMNS + (("instance_loss",) if instance else ())
     if out_path is not None:
         write_table(records, out_path)
     echo_records(records, as_json, columns)
