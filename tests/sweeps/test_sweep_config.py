@@ -119,3 +119,23 @@ def test_cli_prints_one_line_and_exits_2_before_any_compute(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("Error: The 'grid.noise' parameter")
     assert not (tmp_path / "out").exists()
+
+
+def test_estimator_setting_reaches_the_tasks_and_the_hash(tmp_path):
+    """``estimator = "full"`` is validated, passed to every task and part of the content hash;
+    left unset it keeps the hash of a file without it."""
+    from scalinglab.sweeps.config import load_config
+    from scalinglab.sweeps.tasks import expand_tasks
+
+    base = "[grid]\nN = [10]\nT = [20]\nM = [50]\n"
+    plain = tmp_path / "plain.toml"
+    plain.write_text(base)
+    full = tmp_path / "full.toml"
+    full.write_text('estimator = "full"\n' + base)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('estimator = "exact"\n' + base)
+    assert {t.estimator for t in expand_tasks(load_config(full))} == {"full"}
+    assert load_config(full).content_hash() != load_config(plain).content_hash()
+    assert "estimator" not in load_config(plain).canonical()
+    with pytest.raises(ConfigError, match="'estimator' parameter must be one of"):
+        load_config(bad)

@@ -38,7 +38,11 @@ def test_collected_parquet_is_byte_identical_across_execution_modes(tmp_path, mo
         serial = run_sweep(config, tmp_path / "serial", workers=1)
     local = run_sweep(config, tmp_path / "local", workers=2)
     with LocalCluster(
-        n_workers=1, threads_per_worker=2, dashboard_address=None, worker_dashboard_address=None
+        n_workers=1,
+        threads_per_worker=2,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False},
+        worker_dashboard_address=None,
     ) as cluster:
         remote = run_sweep(config, tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert serial.execution == "in this process" and "2 worker" in local.execution

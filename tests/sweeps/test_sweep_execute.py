@@ -19,7 +19,11 @@ def test_inprocess_local_workers_and_a_dask_cluster_give_identical_tables(tmp_pa
     local = run_sweep(small_sweep(), tmp_path / "local", workers=2)
     assert serial.execution == "in this process" and "2 worker" in local.execution
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, dashboard_address=None, worker_dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False},
+        worker_dashboard_address=None,
     ) as cluster:
         remote = run_sweep(small_sweep(), tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert remote.execution.startswith("the Dask scheduler at tcp://")

@@ -46,9 +46,12 @@ def test_changing_the_base_seed_changes_every_stream():
 def test_rows_equal_the_brute_force_loss_of_their_seed_draws():
     """Each row is the exact loss of the task's own draw: explicit M x M matrices on the
     (U, X) of the task's seed (leading rows, spec §5.1), with λ_J and ω_J written here."""
+    import dataclasses
+
     from scalinglab.simulation import draw_latent
 
-    task = expand_tasks(load_config(small_sweep()))[5]
+    # the full estimator draws X (the conditional one draws F from its law given U instead)
+    task = dataclasses.replace(expand_tasks(load_config(small_sweep()))[5], estimator="full")
     rows = run_task(task)
     assert len(rows["loss"]) == 2 * 2 * 2
     assert set(rows["seed_entropy"]) == {

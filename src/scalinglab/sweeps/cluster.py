@@ -133,7 +133,7 @@ class ClusterConfig(BaseModel):
             job_extra_directives=list(self.job_extra),
             log_directory=log_directory,
             interface=self.interface,
-            scheduler_options={"dashboard_address": None},
+            scheduler_options={"dashboard_address": None, "dashboard": False},
             silence_logs=logging.CRITICAL,
         )
         low = self.min_jobs if self.adaptive else self.jobs

@@ -5,6 +5,7 @@ A sweep file looks like::
     seeds = 4                 # independent draws per grid point
     seed = 0                  # base seed (each task's seed is spawned from it, see tasks.py)
     backend = "numpy"         # optional: numpy | torch, with device = cpu | cuda, dtype
+    estimator = "full"        # optional: full | conditional (default: simulate's choice)
     out = "runs/small"        # optional output folder (``--out`` overrides it)
 
     [grid]
@@ -41,6 +42,7 @@ from .._validation import check_choice, check_float, check_int
 from ..exceptions import ConfigError
 from ..features import ACTIVATIONS
 from ..simulation.backend import BACKENDS, DTYPES
+from ..simulation.simulate import ESTIMATORS
 from .cluster import ClusterConfig
 
 __all__ = [
@@ -170,6 +172,7 @@ class SweepConfig(BaseModel):
     backend: str = "numpy"
     device: str = "cpu"
     dtype: str = "float64"
+    estimator: str | None = None
     out: str | None = None
     cluster: ClusterConfig | None = None
 
@@ -188,6 +191,11 @@ class SweepConfig(BaseModel):
     def _choice(cls, value: Any, info) -> str:
         return check_choice(info.field_name, value, CHOICES[info.field_name])
 
+    @field_validator("estimator", mode="before")
+    @classmethod
+    def _estimator(cls, value: Any) -> str | None:
+        return None if value is None else check_choice("estimator", value, ESTIMATORS)
+
     @field_validator("out", mode="before")
     @classmethod
     def _out(cls, value: Any) -> str | None:
@@ -198,7 +206,8 @@ class SweepConfig(BaseModel):
     def canonical(self) -> dict[str, Any]:
         """The sweep's content without the output folder and the cluster: what its results
         depend on."""
-        return self.model_dump(mode="json", exclude={"out", "cluster"})
+        unset = {"estimator"} if self.estimator is None else set()  # hashes of older sweeps
+        return self.model_dump(mode="json", exclude={"out", "cluster", *unset})
 
     def content_hash(self) -> str:
         """SHA-256 of :meth:`canonical` (key order and number spelling do not matter)."""

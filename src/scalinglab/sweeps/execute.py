@@ -174,6 +174,7 @@ def _client(execution: Execution) -> Iterator[Any]:
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
+                        scheduler_kwargs={"dashboard": False},  # None alone still binds :8787
                         worker_dashboard_address=None,
                         silence_logs=logging.CRITICAL,
                     )

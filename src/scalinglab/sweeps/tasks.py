@@ -66,6 +66,7 @@ class Task:
     backend: str = "numpy"
     device: str = "cpu"
     dtype: str = "float64"
+    estimator: str | None = None
 
     @property
     def params(self) -> dict[str, Any]:
@@ -110,6 +111,7 @@ def expand_tasks(config: SweepConfig) -> list[Task]:
                     backend=config.backend,
                     device=config.device,
                     dtype=config.dtype,
+                    estimator=config.estimator,
                 )
             )
     return tasks
@@ -281,4 +283,5 @@ def _simulate(simulate, model, task: Task):
         backend=task.backend,
         device=task.device,
         dtype=task.dtype,
+        estimator=task.estimator,
     )
