@@ -69,11 +69,11 @@ def test_gd_compute_optimal_prints_exponents():
 @pytest.mark.parametrize(
     ("args", "flag"),
     [
-        (["--M", "2000", "--N", "200"], "'lr'"),  # missing lr: told the stable range
-        (["--optimizer", "gd", "--lr", "1000", "--N", "200", "--T", "400"], "'lr'"),
-        (["--ridge", "0.1", "--lr", "1"], "'ridge'"),
-        (["--steps", "-3", "--lr", "1"], "'steps'"),
-        (["--compute-optimal", "--budget", "1e6,-1"], "'budget'"),
+        (["--M", "2000", "--N", "200"], "'--lr'"),  # missing lr: told the stable range
+        (["--optimizer", "gd", "--lr", "1000", "--N", "200", "--T", "400"], "'--lr'"),
+        (["--ridge", "0.1", "--lr", "1"], "'--ridge'"),
+        (["--steps", "-3", "--lr", "1"], "'--steps'"),
+        (["--compute-optimal", "--budget", "1e6,-1"], "'--budget'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, flag, capsys):

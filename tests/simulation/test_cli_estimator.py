@@ -18,7 +18,7 @@ def test_estimator_flag_selects_and_records_the_estimator():
     assert {r["estimator"] for r in full} == {"full"}
     # Different estimators of the same expected loss: other numbers, same grid.
     assert [r["N"] for r in default] == [r["N"] for r in full]
-    assert default[0]["loss_mean"] != full[0]["loss_mean"]
+    assert default[0]["loss"] != full[0]["loss"]
     inst = json.loads(CliRunner().invoke(cli, ["simulate", "--M", "300", "--N", "20", "--T", "60",
                                                "--instance", "--json"]).output)  # fmt: skip
     assert inst[0]["estimator"] == "full"
