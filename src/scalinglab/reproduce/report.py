@@ -100,6 +100,20 @@ def _figure_section(folder: Path, meta: dict[str, Any]) -> str:
     )
 
 
+def _machine_line(run: dict[str, Any]) -> str:
+    """Where the run times were measured: cores, workers and the machine's load."""
+    parts = []
+    if run.get("cpus"):
+        parts.append(f"{run['cpus']} CPU cores")
+    if run.get("workers"):
+        parts.append(f"{run['workers']} worker process(es) per sweep")
+    load = run.get("load_average")
+    if load:
+        parts.append(f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end")
+    text = "; ".join(parts) or "machine not recorded"
+    return html.escape(text + ". A load above the core count means other work shared the cores.")
+
+
 def write_report(out_dir: str | Path) -> Path:
     """Write ``out_dir/index.html`` from the figures found in ``out_dir``; return its path."""
     from .. import __version__
@@ -120,9 +134,12 @@ def write_report(out_dir: str | Path) -> Path:
     run = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
     total = run.get("seconds")
     times = "".join(
-        f"<tr><td>{html.escape(m['name'])}</td><td class='num'>{m['seconds']:.1f}</td></tr>"
+        f"<tr><td>{html.escape(m['name'])}</td><td>{html.escape(m['mode'])}</td>"
+        f"<td class='num'>{m.get('compute_seconds', m['seconds']):.1f}</td>"
+        f"<td class='num'>{m['seconds']:.1f}</td></tr>"
         for m in metas
     )
+    machine = _machine_line(run)
     nav = "".join(f"<a href='#{m['name']}'>{html.escape(m['name'])}</a>" for m in metas)
     built = f"{total:.1f} s" if isinstance(total, int | float) else "unknown"
     page = (
@@ -140,8 +157,11 @@ def write_report(out_dir: str | Path) -> Path:
         "equivalent and the closed forms of the spec; measured: simulation (exact population "
         "loss, spec §5) or fits to it. '—': no closed-form prediction.</p>"
         f"{_summary_table(metas)}"
-        f"<h2>Run times</h2><table><tr><th>figure</th><th>seconds</th></tr>{times}"
-        f"<tr><th>total</th><td class='num'>{built}</td></tr></table>"
+        f"<h2 id='run-times'>Run times</h2><p class='meta'>{machine}</p>"
+        "<table id='run-time-table'><tr><th>figure</th><th>mode</th><th>compute [s]</th>"
+        f"<th>total with drawing [s]</th></tr>{times}"
+        f"<tr><th>total</th><td>{html.escape(run.get('mode', '?'))}</td><td></td>"
+        f"<td class='num'>{built}</td></tr></table>"
         + "".join(_figure_section(f, m) for f, m in zip(folders, metas))
         + "</body></html>"
     )
