@@ -79,7 +79,8 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             "T > M",
         ),
         summary_row(
-            f"plateau N={low}, T → ∞: the talk's qualitative formula K(1/N − 1/M)^α vs exact theory",
+            f"plateau N={low}, T → ∞: the talk's qualitative formula K(1/N − 1/M)^α "
+            "vs exact theory",
             float(talk_formula(model, low, 1e12)),
             plateau_theory,
             "error of the talk's approximate formula, not of the library",

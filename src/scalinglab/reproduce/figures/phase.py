@@ -4,7 +4,8 @@ The heat map is the deterministic-equivalent loss at the optimal ridge γ*(N, T)
 contour lines; the dashed line is equiparameterization N = T and the red path the
 compute-optimal allocation N*(C), T*(C) for compute C = N·T (spec §6.6), which lies on N = T for
 noise-free labels. Simulated points (each at its own γ*) are marked on the map and their
-ratio to the theory is drawn in a residual panel. The loss exponent along the path is compared with the continuum −α/2 (spec §6.6).
+ratio to the theory is drawn in a residual panel. The loss exponent along the path is
+compared with the continuum −α/2 (spec §6.6).
 """
 
 from __future__ import annotations
