@@ -22,6 +22,8 @@ def test_every_config_loads_in_both_modes(name):
     assert quick["mode"] == "quick" and full["mode"] == "full"
     assert quick["title"] == full["title"]
     assert "model" in quick or "low_dim_model" in quick
+    # every caption names what it reproduces (talk slide or paper claim) and what differs
+    assert len(quick["reproduces"]) > 40 and len(quick["differs"]) > 20
 
 
 def test_config_sections_merge_key_by_key():
@@ -65,6 +67,10 @@ def test_report_is_self_contained(run):
     assert scalinglab.__version__ in page
     for name in FIGURES:
         assert f"id='{name}'" in page
+    links = re.findall(r"class='data-link' href='([^']+)'", page)
+    assert len(links) >= 3 * len(FIGURES)  # PNG, SVG and at least one CSV per figure
+    assert all((run.out_dir / link).is_file() for link in links), links
+    assert page.count("<b>Reproduces:</b>") == len(FIGURES)
 
 
 def test_replot_redraws_from_stored_data(run, capsys):

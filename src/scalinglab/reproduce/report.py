@@ -1,6 +1,8 @@
 """``DIR/index.html``: one self-contained page with every figure of a reproduce run.
 
-Images are embedded as base64 PNG (no file or network access when viewing); the page has a
+Images are embedded as base64 PNG (no network access when viewing; the PNG, SVG and CSV
+files are linked relative to the page); each figure's caption says what it reproduces (the
+talk's slide or the paper's claim) and what differs; the page has a
 table of measured against predicted exponents and losses with their relative differences
 (gathered from every figure's ``summary`` rows), each figure's parameters and seeds, the package
 version and the run times. No scripts, no external styles or fonts.
@@ -32,6 +34,7 @@ font-family:ui-monospace,Menlo,Consolas,monospace}
 img{max-width:100%;height:auto;border:1px solid #eee}
 .meta{color:#555;font-size:.9em}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;
 font-size:.8em}nav a{margin-right:.9em}.bad{color:#b00020}
+.caption{font-size:.92em;margin:.3em 0}
 """
 
 
@@ -73,7 +76,7 @@ def _summary_table(metas: list[dict[str, Any]]) -> str:
 
 
 def _params_table(config: dict[str, Any]) -> str:
-    skip = {"title", "description", "name"}
+    skip = {"title", "description", "name", "reproduces", "differs"}
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td>"
         "</tr>"
@@ -83,18 +86,33 @@ def _params_table(config: dict[str, Any]) -> str:
     return f"<table class='params'>{rows}</table>"
 
 
+def _links(paths: list[str]) -> str:
+    """Relative links to files of the output folder (they resolve next to index.html)."""
+    return ", ".join(
+        f"<a class='data-link' href='{html.escape(p, quote=True)}'>{html.escape(p)}</a>"
+        for p in paths
+    )
+
+
 def _figure_section(folder: Path, meta: dict[str, Any]) -> str:
     name = meta["name"]
     png = folder / f"{name}.png"
     data = base64.b64encode(png.read_bytes()).decode("ascii")
-    tables = ", ".join(f"data/{t}.csv" for t in meta["tables"])
+    config = meta.get("config", {})
+    links = [f"{name}/{name}.png", f"{name}/{name}.svg"]
+    tables = [f"{name}/data/{t}.csv" for t in meta["tables"]]
+    caption = "".join(
+        f"<p class='caption'><b>{label}:</b> {html.escape(str(config[key]))}</p>"
+        for key, label in (("reproduces", "Reproduces"), ("differs", "What differs"))
+        if config.get(key)
+    )
     return (
         f"<section id='{html.escape(name)}'><h2>{html.escape(name)}: "
         f"{html.escape(meta['title'])}</h2>"
-        f"<p>{html.escape(meta.get('description') or '')}</p>"
+        f"<p>{html.escape(meta.get('description') or '')}</p>{caption}"
         f"<img alt='figure {html.escape(name)}' src='data:image/png;base64,{data}'>"
         f"<p class='meta'>Built in {meta['seconds']:.1f} s ({html.escape(meta['mode'])} run). "
-        f"Files: {name}/{name}.png, {name}/{name}.svg; data: {html.escape(tables)}.</p>"
+        f"Files: {_links(links)}; data: {_links(tables)}.</p>"
         f"<details><summary>Parameters and seeds</summary>{_params_table(meta['config'])}"
         "</details></section>"
     )
