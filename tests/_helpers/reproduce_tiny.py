@@ -68,6 +68,24 @@ TINY = {
         "holdout_above": {"N": 60, "T": 60},
         "seeds": 3,
     },
+    "alpha-sweep": {"model": {"M": 600}, "sizes": [4, 8, 16, 32], "seeds": 3},
+    "compute-envelope": {
+        "model": {"M": 300},
+        "curve_N": [10, 30],
+        "budget_range": [100, 40000],
+        "budget_points": 12,
+        "fit_range": [100, 2000],
+        "sim_budgets": [400, 3600],
+        "seeds": 3,
+    },
+    "noise-allocation": {
+        "model": {"M": 300, "noise": 0.05},
+        "budget_range": [100, 10000],
+        "budget_points": 6,
+        "budget": 2500,
+        "sim_N": [10, 25, 100, 250],
+        "seeds": 3,
+    },
 }
 
 

@@ -35,7 +35,8 @@ def reproduce(
     Without --quick or --full: all figures run the full configs, a selection (--only) the quick
     ones. Progress: one line per figure and per simulation task, with ETAs. An interrupted run
     resumes its simulations. Figures (in report order): spectrum, features, loss-vs-N,
-    loss-vs-T, phase, breakdown, double-descent, optimal-ridge, scaling-fit.
+    loss-vs-T, phase, breakdown, double-descent, optimal-ridge, scaling-fit, alpha-sweep,
+    compute-envelope, noise-allocation.
     """
     from ..reproduce import figure_names, write_report
     from ..reproduce import replot as redraw

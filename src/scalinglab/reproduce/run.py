@@ -54,6 +54,9 @@ FIGURES: dict[str, FigureSpec] = {
     "double-descent": FigureSpec("double_descent"),
     "optimal-ridge": FigureSpec("optimal_ridge"),
     "scaling-fit": FigureSpec("scaling_fit"),
+    "alpha-sweep": FigureSpec("alpha_sweep"),
+    "compute-envelope": FigureSpec("compute_envelope"),
+    "noise-allocation": FigureSpec("noise_allocation"),
 }
 """Every reproduced figure, in report order."""
 
