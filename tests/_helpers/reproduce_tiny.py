@@ -86,6 +86,14 @@ TINY = {
         "sim_N": [10, 25, 100, 250],
         "seeds": 3,
     },
+    "relu-learning-curves": {
+        "model": {"M": 200},
+        "N": [100],
+        "T": [4, 8, 16, 32, 400],
+        "fit_range": [4, 32],
+        "seeds": 3,
+    },
+    "realdata-spectra": {"n_samples": 400, "N": 600, "n_boot": 5},
 }
 
 

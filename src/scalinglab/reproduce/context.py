@@ -68,8 +68,11 @@ class RunContext:
         ridge: Sequence[float],
         seeds: int,
         seed: int,
+        activation: str = "linear",
     ):
         """Seed mean and s.e. of the loss on the outer grid N x T x ridge (a DataFrame).
+
+        ``activation`` is the feature map (``linear``, ``relu``, ...; spec §3.2).
 
         Columns ``N``, ``T``, ``ridge``, ``loss_mean``, ``loss_sem``, ``seeds``, ``warning``.
         Runs (or resumes) the sweep ``DIR/sweeps/name``.
@@ -79,6 +82,8 @@ class RunContext:
         ridges = sorted({float(r) for r in ridge})
         grid: dict[str, Any] = {k: [getattr(model, k)] for k in MODEL_KEYS}
         grid.update(N=sorted({int(n) for n in N}), T=sorted({int(t) for t in T}), ridge=ridges)
+        if activation != "linear":
+            grid["activation"] = [activation]
         sweep = {"seeds": int(seeds), "seed": int(seed), "grid": grid}
         out = self.sweep_dir / name
         tell = None

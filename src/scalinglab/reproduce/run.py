@@ -57,6 +57,8 @@ FIGURES: dict[str, FigureSpec] = {
     "alpha-sweep": FigureSpec("alpha_sweep"),
     "compute-envelope": FigureSpec("compute_envelope"),
     "noise-allocation": FigureSpec("noise_allocation"),
+    "relu-learning-curves": FigureSpec("relu_learning_curves"),
+    "realdata-spectra": FigureSpec("realdata_spectra"),
 }
 """Every reproduced figure, in report order."""
 
