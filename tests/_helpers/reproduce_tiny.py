@@ -94,6 +94,16 @@ TINY = {
         "seeds": 3,
     },
     "realdata-spectra": {"n_samples": 400, "N": 600, "n_boot": 5},
+    "realdata-learning-curves": {
+        "datasets": ["digits", "fashion-mnist"],
+        "n_samples": 600,
+        "n_pool": 600,
+        "n_test": 200,
+        "N": [300],
+        "T": [20, 40, 80, 150],
+        "seeds": 2,
+    },
+    "intrinsic-dimension": {"n_samples": 400, "T": [100, 200, 400], "repeats": 1},
 }
 
 

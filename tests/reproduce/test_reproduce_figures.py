@@ -228,3 +228,25 @@ def test_realdata_spectra(run):
         assert np.all(linear[d:] < 1e-9)  # linear features of d pixels: rank ≤ d
         if fit["n_samples"] > d + 100:  # room past d: the ReLU spectrum goes on past d
             assert np.sum(relu[d:] > 1e-6) > 100, fit["dataset"]
+
+
+def test_realdata_learning_curves(run):
+    curves = table(run, "realdata-learning-curves", "curves")
+    assert set(curves["dataset"]) == {"digits", "fashion-mnist"}
+    ratio = curves["loss_mean"] / curves["theory"]
+    # the prediction from the pool's kernel spectrum, nothing fitted: within a factor 1.6 at
+    # these tiny sizes (2 draws, T ≤ 150; the quick run's table reports the mean agreement)
+    assert np.all((ratio > 1 / 1.6) & (ratio < 1.6)), curves.assign(ratio=ratio)
+    for _, part in curves.groupby("dataset"):  # more samples, lower loss (T ≤ N/2 here)
+        assert np.all(np.diff(part.sort_values("T")["theory"]) < 0)
+
+
+def test_intrinsic_dimension(run):
+    dims = table(run, "intrinsic-dimension", "dimensions")
+    assert set(dims["dataset"]) == {"digits", "fashion-mnist"}
+    # nearest-neighbour dimensions of images: a few to a few tens, far below the pixel count
+    for col in ("mle", "twonn", "d_delta"):
+        assert np.all((dims[col] > 2) & (dims[col] < 60)), dims
+    rows = summary_rows(run, "intrinsic-dimension")
+    sk = [r for r in rows if "Sharma–Kaplan" in r["quantity"]]
+    assert len(sk) == 2 and all(0 < r["predicted"] < 1 for r in sk)  # spectral α of images

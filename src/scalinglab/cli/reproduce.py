@@ -36,7 +36,8 @@ def reproduce(
     ones. Progress: one line per figure and per simulation task, with ETAs. An interrupted run
     resumes its simulations. Figures (in report order): spectrum, features, loss-vs-N,
     loss-vs-T, phase, breakdown, double-descent, optimal-ridge, scaling-fit, alpha-sweep,
-    compute-envelope, noise-allocation.
+    compute-envelope, noise-allocation, relu-learning-curves, realdata-spectra,
+    realdata-learning-curves, intrinsic-dimension.
     """
     from ..reproduce import figure_names, write_report
     from ..reproduce import replot as redraw

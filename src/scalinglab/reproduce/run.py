@@ -59,6 +59,8 @@ FIGURES: dict[str, FigureSpec] = {
     "noise-allocation": FigureSpec("noise_allocation"),
     "relu-learning-curves": FigureSpec("relu_learning_curves"),
     "realdata-spectra": FigureSpec("realdata_spectra"),
+    "realdata-learning-curves": FigureSpec("realdata_learning_curves"),
+    "intrinsic-dimension": FigureSpec("intrinsic_dimension"),
 }
 """Every reproduced figure, in report order."""
 
