@@ -21,7 +21,7 @@ def test_every_config_loads_in_both_modes(name):
     quick, full = load_figure_config(name, True), load_figure_config(name, False)
     assert quick["mode"] == "quick" and full["mode"] == "full"
     assert quick["title"] == full["title"]
-    assert "model" in quick or "low_dim_model" in quick
+    assert "model" in quick or "low_dim_model" in quick or "datasets" in quick
     # every caption names what it reproduces (talk slide or paper claim) and what differs
     assert len(quick["reproduces"]) > 40 and len(quick["differs"]) > 20
 
