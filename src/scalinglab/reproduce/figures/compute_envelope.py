@@ -15,7 +15,7 @@ import pandas as pd
 from ...theory import compute_optimal, optimal_ridge
 from ...theory.asymptotics import continuum_compute_optimal_loss
 from ..context import build_model, model_text
-from ..style import LOSS_LABEL, PALETTE, add_footer, new_figure, plain_log_ticks
+from ..style import LOSS_LABEL, PALETTE, add_footer, new_figure
 from ._common import agreement_row, footer, log_grid, pick, summary_row
 
 TITLE = "Loss against compute C = N·T: the compute-optimal envelope"
@@ -98,7 +98,6 @@ def draw(tables, cfg):
                 label="simulation at N = T = √C, γ*")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
-    plain_log_ticks(ax, "x")
     ax.set_xlabel("compute $C = N\\cdot T$  [feature·samples]")
     ax.set_ylabel(LOSS_LABEL)
     ax.set_title(TITLE)
