@@ -122,7 +122,6 @@ def draw(tables, cfg):
     ax.set_title("(a) theory: loss at γ*(N, T)")
     bar = fig.colorbar(mesh, ax=ax, label="test loss $L(N, T; \\gamma^*)$", pad=0.02)
     bar.add_lines(cs)  # contour levels read off the colour bar: no labels on the map
-    plain_log_ticks(ax)
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.14),
