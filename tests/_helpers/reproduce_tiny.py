@@ -77,6 +77,42 @@ TINY = {
         "N_wide": 200,
         "T_edge": [30, 60, 90],
     },
+    "alpha-sweep": {"model": {"M": 600}, "sizes": [4, 8, 16, 32], "seeds": 3},
+    "compute-envelope": {
+        "model": {"M": 300},
+        "curve_N": [10, 30],
+        "budget_range": [100, 40000],
+        "budget_points": 12,
+        "fit_range": [100, 2000],
+        "sim_budgets": [400, 3600],
+        "seeds": 3,
+    },
+    "noise-allocation": {
+        "model": {"M": 300, "noise": 0.05},
+        "budget_range": [100, 10000],
+        "budget_points": 6,
+        "budget": 2500,
+        "sim_N": [10, 25, 100, 250],
+        "seeds": 3,
+    },
+    "relu-learning-curves": {
+        "model": {"M": 200},
+        "N": [100],
+        "T": [4, 8, 16, 32, 400],
+        "fit_range": [4, 32],
+        "seeds": 3,
+    },
+    "realdata-spectra": {"n_samples": 400, "N": 600, "n_boot": 5},
+    "realdata-learning-curves": {
+        "datasets": ["digits", "fashion-mnist"],
+        "n_samples": 600,
+        "n_pool": 600,
+        "n_test": 200,
+        "N": [300],
+        "T": [20, 40, 80, 150],
+        "seeds": 2,
+    },
+    "intrinsic-dimension": {"n_samples": 400, "T": [100, 200, 400], "repeats": 1},
 }
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from scalinglab.reproduce import FIGURES
 
-from _helpers.chromium import Page, artifacts_dir, require_chromium
+from _helpers.chromium import Page, artifacts_dir, external_requests, require_chromium
 
 CHECK = """(() => {
   const imgs = Array.from(document.images);
@@ -22,7 +22,16 @@ CHECK = """(() => {
     external: Array.from(document.querySelectorAll('[src],[href]'))
       .map(e => e.getAttribute('src') || e.getAttribute('href'))
       .filter(u => /^(https?:)?\\/\\//.test(u)),
+    links: Array.from(document.querySelectorAll('a.data-link')).map(a => a.href),
+    captions: document.querySelectorAll('p.caption').length,
   };
+})()"""
+
+SVG_CHECK = """(() => {
+  const root = document.documentElement;
+  const box = root.getBBox ? root.getBBox() : {width: 0, height: 0};
+  return {tag: root.tagName, width: box.width, height: box.height,
+          images: document.querySelectorAll('image').length};
 })()"""
 
 
@@ -37,11 +46,24 @@ def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
 
     page = Page(chromium)
     try:
+        page.call("Network.enable")  # every request the page makes is recorded
         page.navigate(run.report.resolve().as_uri())
         result = page.evaluate(CHECK)
         shot = artifacts_dir(tmp_path_factory.mktemp("artifacts")) / "report.png"
         page.screenshot(shot)
         errors = page.errors()
+        # every linked file resolves next to the page; every SVG figure renders in the browser
+        failed, svgs = {}, {}
+        for url in result["links"]:
+            answer = page.call("Page.navigate", url=url)
+            if answer.get("isDownload"):
+                continue  # a CSV: found and served (200), handed to the download manager
+            if answer.get("errorText"):  # a missing file: net::ERR_FILE_NOT_FOUND
+                failed[url] = answer["errorText"]
+            elif url.endswith(".svg"):
+                page.wait_for("Page.loadEventFired")
+                svgs[url] = page.evaluate(SVG_CHECK)
+        requests = external_requests(page.events)
     finally:
         page.close()
     print(f"report screenshot: {shot}")
@@ -67,3 +89,10 @@ def test_report_in_headless_chromium(run, chromium, tmp_path_factory):
     shown = [v for v in result["rel"] if v != "—"]
     assert expected and sorted(shown) == sorted(expected)
     assert shot.stat().st_size > 10_000
+    assert result["captions"] >= len(FIGURES)  # "Reproduces" (and "What differs") per figure
+    assert len(result["links"]) >= 3 * len(FIGURES), result["links"]
+    assert not failed, failed
+    assert len(svgs) == len(FIGURES)
+    for url, svg in svgs.items():
+        assert svg["tag"] == "svg" and svg["width"] > 100 and svg["height"] > 100, (url, svg)
+    assert not requests, requests  # no network request, only the page's own files

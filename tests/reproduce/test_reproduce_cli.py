@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pandas as pd
@@ -12,13 +13,17 @@ from scalinglab.cli import main
 from scalinglab.exceptions import ConfigError
 from scalinglab.reproduce import FIGURES, figure_names, load_figure_config, replot, write_report
 
+from _helpers.reproduce_tiny import TINY
+
 
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_every_config_loads_in_both_modes(name):
     quick, full = load_figure_config(name, True), load_figure_config(name, False)
     assert quick["mode"] == "quick" and full["mode"] == "full"
     assert quick["title"] == full["title"]
-    assert "model" in quick or "low_dim_model" in quick
+    assert "model" in quick or "low_dim_model" in quick or "datasets" in quick
+    # every caption names what it reproduces (talk slide or paper claim) and what differs
+    assert len(quick["reproduces"]) > 40 and len(quick["differs"]) > 20
 
 
 def test_config_sections_merge_key_by_key():
@@ -62,6 +67,10 @@ def test_report_is_self_contained(run):
     assert scalinglab.__version__ in page
     for name in FIGURES:
         assert f"id='{name}'" in page
+    links = re.findall(r"class='data-link' href='([^']+)'", page)
+    assert len(links) >= 3 * len(FIGURES)  # PNG, SVG and at least one CSV per figure
+    assert all((run.out_dir / link).is_file() for link in links), links
+    assert page.count("<b>Reproduces:</b>") == len(FIGURES)
 
 
 def test_replot_redraws_from_stored_data(run, capsys):
@@ -100,3 +109,54 @@ def test_demo_command_builds_a_report(tmp_path, monkeypatch, capsys):
     report = out / "index.html"
     assert f"Report: {report.resolve()}" in output
     assert "spectrum" in report.read_text() and (out / "spectrum" / "spectrum.png").exists()
+
+
+@pytest.mark.parametrize(
+    "flags, quick",
+    [
+        (["--only", "phase"], True),  # a selection defaults to the quick configs
+        (["--only", "phase", "--full"], False),
+        (["--quick"], True),
+        ([], False),  # all figures: the full configs
+    ],
+)
+def test_cli_mode_follows_only_quick_and_full(monkeypatch, tmp_path, flags, quick):
+    import scalinglab.reproduce as package
+
+    seen = {}
+
+    def fake(out_dir, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(package, "reproduce", fake)
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--out", str(tmp_path), *flags])
+    assert seen["quick"] is quick
+
+
+def test_cli_quick_and_full_exclude_each_other(capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["reproduce", "--quick", "--full", "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "exclude each other" in capsys.readouterr().err
+
+
+def test_progress_per_figure_and_per_task(tmp_path):
+    from scalinglab.reproduce import reproduce
+
+    lines = []
+    tiny = {"breakdown": TINY["breakdown"]}
+    summary = reproduce(tmp_path, only="breakdown", overrides=tiny, progress=lines.append)
+    seeds = TINY["breakdown"]["seeds"]
+    assert lines[0] == "[1/1] breakdown: computing ..."
+    tasks = [line for line in lines if "simulation task" in line]
+    assert [t.split("task ")[1].split()[0] for t in tasks] == [
+        f"{k}/{seeds}" for k in range(1, seeds + 1)
+    ]
+    assert all("ETA" in t for t in tasks[:-1])  # every unfinished figure states its ETA
+    assert lines[-1].startswith("[1/1] breakdown: done in ")
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["cpus"] >= 1 and len(run["load_average"]) == 2
+    page = summary.report.read_text(encoding="utf-8")
+    assert "id='run-time-table'" in page and "load average" in page

@@ -11,6 +11,11 @@ from ._options import reproduce_out_option
 
 @click.command()
 @click.option("--quick", is_flag=True, help="Small configs: every figure in a few minutes.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="The full configs (the default without --only; with --only the default is --quick).",
+)
 @reproduce_out_option
 @click.option("--only", default=None, help="Comma-separated figure names (default: all).")
 @click.option(
@@ -23,23 +28,30 @@ from ._options import reproduce_out_option
     "--replot", is_flag=True, help="Redraw the figures from their stored data without recomputing."
 )
 def reproduce(
-    quick: bool, out_dir: Path, only: str | None, workers: int | None, replot: bool
+    quick: bool, full: bool, out_dir: Path, only: str | None, workers: int | None, replot: bool
 ) -> None:
     """Build the paper's figures (PNG, SVG and data) and the HTML report DIR/index.html.
 
-    Figures: spectrum, features, loss-vs-N, loss-vs-T, phase, breakdown, double-descent,
-    optimal-ridge, scaling-fit. An interrupted run resumes its simulations.
+    Without --quick or --full: all figures run the full configs, a selection (--only) the quick
+    ones. Progress: one line per figure and per simulation task, with ETAs. An interrupted run
+    resumes its simulations. Figures (in report order): spectrum, features, loss-vs-N,
+    loss-vs-T, phase, breakdown, double-descent, optimal-ridge, scaling-fit, alpha-sweep,
+    compute-envelope, noise-allocation, relu-learning-curves, realdata-spectra,
+    realdata-learning-curves, intrinsic-dimension.
     """
     from ..reproduce import figure_names, write_report
     from ..reproduce import replot as redraw
     from ..reproduce import reproduce as run
 
     figure_names(only)  # validate before any work
+    if quick and full:
+        raise click.UsageError("The '--quick' and '--full' options exclude each other.")
     if replot:
         done = redraw(out_dir, only)
         click.echo(f"Redrew {len(done)} figure(s): {', '.join(done) or 'none found'}")
         click.echo(f"Report: {write_report(out_dir).resolve()}")
         return
+    quick = quick or (only is not None and not full)
     mode = "quick" if quick else "full"
     click.echo(f"Reproducing ({mode}) into {out_dir} ...")
     summary = run(out_dir, quick=quick, only=only, workers=workers, progress=click.echo)

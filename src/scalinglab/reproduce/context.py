@@ -9,7 +9,7 @@ figure's sweep afresh (the old parts are kept in a ``superseded-*`` folder).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,11 +47,13 @@ def model_text(model: DataModel) -> str:
 
 @dataclass
 class RunContext:
-    """Output folder of a run, its sweep folder and the worker count for simulations."""
+    """Output folder of a run, its sweep folder, the worker count for simulations, and a
+    ``task_progress(figure, done, total)`` callback told after each finished simulation task."""
 
     out_dir: Path
     workers: int | None = 1
     quiet: bool = True
+    task_progress: Callable[[str, int, int], None] | None = None
 
     @property
     def sweep_dir(self) -> Path:
@@ -66,8 +68,11 @@ class RunContext:
         ridge: Sequence[float],
         seeds: int,
         seed: int,
+        activation: str = "linear",
     ):
         """Seed mean and s.e. of the loss on the outer grid N x T x ridge (a DataFrame).
+
+        ``activation`` is the feature map (``linear``, ``relu``, ...; docs/theory.md §11).
 
         Columns ``N``, ``T``, ``ridge``, ``loss_mean``, ``loss_sem``, ``seeds``, ``warning``.
         Runs (or resumes) the sweep ``DIR/sweeps/name``.
@@ -77,9 +82,20 @@ class RunContext:
         ridges = sorted({float(r) for r in ridge})
         grid: dict[str, Any] = {k: [getattr(model, k)] for k in MODEL_KEYS}
         grid.update(N=sorted({int(n) for n in N}), T=sorted({int(t) for t in T}), ridge=ridges)
+        if activation != "linear":
+            grid["activation"] = [activation]
         sweep = {"seeds": int(seeds), "seed": int(seed), "grid": grid}
         out = self.sweep_dir / name
-        summary = run_sweep(sweep, out, workers=self.workers, quiet=self.quiet, force_new=True)
+        tell = None
+        if self.task_progress is not None:
+            report = self.task_progress
+
+            def tell(done: int, total: int) -> None:
+                report(name, done, total)
+
+        summary = run_sweep(
+            sweep, out, workers=self.workers, quiet=self.quiet, force_new=True, progress=tell
+        )
         if not summary.ok:
             first = next(iter(summary.failures.values()), "unknown error")
             raise RuntimeError(f"The simulation of figure {name!r} failed: {first}")

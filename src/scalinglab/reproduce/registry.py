@@ -38,6 +38,13 @@ FIGURES: dict[str, FigureSpec] = {
     "double-descent": FigureSpec("double_descent"),
     "optimal-ridge": FigureSpec("optimal_ridge"),
     "scaling-fit": FigureSpec("scaling_fit"),
+    "alpha-sweep": FigureSpec("alpha_sweep"),
+    "compute-envelope": FigureSpec("compute_envelope"),
+    "noise-allocation": FigureSpec("noise_allocation"),
+    "relu-learning-curves": FigureSpec("relu_learning_curves"),
+    "realdata-spectra": FigureSpec("realdata_spectra"),
+    "realdata-learning-curves": FigureSpec("realdata_learning_curves"),
+    "intrinsic-dimension": FigureSpec("intrinsic_dimension"),
     "finite-size": FigureSpec("finite_size"),
 }
 """Every reproduced figure, in report order."""

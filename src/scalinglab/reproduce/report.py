@@ -1,6 +1,8 @@
 """``DIR/index.html``: one self-contained page with every figure of a reproduce run.
 
-Images are embedded as base64 PNG (no file or network access when viewing); the page has a
+Images are embedded as base64 PNG (no network access when viewing; the PNG, SVG and CSV
+files are linked relative to the page); each figure's caption says what it reproduces (the
+talk's slide or the paper's claim) and what differs; the page has a
 table of measured against predicted exponents and losses with their relative differences
 (gathered from every figure's ``summary`` rows), each figure's parameters and seeds, the package
 version and the run times. No scripts, no external styles or fonts.
@@ -33,6 +35,7 @@ font-family:ui-monospace,Menlo,Consolas,monospace}
 img{max-width:100%;height:auto;border:1px solid #eee}
 .meta{color:#555;font-size:.9em}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;
 font-size:.8em}nav a{margin-right:.9em}.bad{color:#b00020}
+.caption{font-size:.92em;margin:.3em 0}
 """
 
 
@@ -74,7 +77,7 @@ def _summary_table(metas: list[dict[str, Any]]) -> str:
 
 
 def _params_table(config: dict[str, Any]) -> str:
-    skip = {"title", "description", "name"}
+    skip = {"title", "description", "name", "reproduces", "differs"}
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td>"
         "</tr>"
@@ -84,21 +87,50 @@ def _params_table(config: dict[str, Any]) -> str:
     return f"<table class='params'>{rows}</table>"
 
 
+def _links(paths: list[str]) -> str:
+    """Relative links to files of the output folder (they resolve next to index.html)."""
+    return ", ".join(
+        f"<a class='data-link' href='{html.escape(p, quote=True)}'>{html.escape(p)}</a>"
+        for p in paths
+    )
+
+
 def _figure_section(folder: Path, meta: dict[str, Any]) -> str:
     name = meta["name"]
     png = folder / f"{name}.png"
     data = base64.b64encode(png.read_bytes()).decode("ascii")
-    tables = ", ".join(f"data/{t}.csv" for t in meta["tables"])
+    config = meta.get("config", {})
+    links = [f"{name}/{name}.png", f"{name}/{name}.svg"]
+    tables = [f"{name}/data/{t}.csv" for t in meta["tables"]]
+    caption = "".join(
+        f"<p class='caption'><b>{label}:</b> {html.escape(str(config[key]))}</p>"
+        for key, label in (("reproduces", "Reproduces"), ("differs", "What differs"))
+        if config.get(key)
+    )
     return (
         f"<section id='{html.escape(name)}'><h2>{html.escape(name)}: "
         f"{html.escape(meta['title'])}</h2>"
-        f"<p>{html.escape(meta.get('description') or '')}</p>"
+        f"<p>{html.escape(meta.get('description') or '')}</p>{caption}"
         f"<img alt='figure {html.escape(name)}' src='data:image/png;base64,{data}'>"
         f"<p class='meta'>Built in {meta['seconds']:.1f} s ({html.escape(meta['mode'])} run). "
-        f"Files: {name}/{name}.png, {name}/{name}.svg; data: {html.escape(tables)}.</p>"
+        f"Files: {_links(links)}; data: {_links(tables)}.</p>"
         f"<details><summary>Parameters and seeds</summary>{_params_table(meta['config'])}"
         "</details></section>"
     )
+
+
+def _machine_line(run: dict[str, Any]) -> str:
+    """Where the run times were measured: cores, workers and the machine's load."""
+    parts = []
+    if run.get("cpus"):
+        parts.append(f"{run['cpus']} CPU cores")
+    if run.get("workers"):
+        parts.append(f"{run['workers']} worker process(es) per sweep")
+    load = run.get("load_average")
+    if load:
+        parts.append(f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end")
+    text = "; ".join(parts) or "machine not recorded"
+    return html.escape(text + ". A load above the core count means other work shared the cores.")
 
 
 def write_report(out_dir: str | Path) -> Path:
@@ -120,9 +152,12 @@ def write_report(out_dir: str | Path) -> Path:
     run = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
     total = run.get("seconds")
     times = "".join(
-        f"<tr><td>{html.escape(m['name'])}</td><td class='num'>{m['seconds']:.1f}</td></tr>"
+        f"<tr><td>{html.escape(m['name'])}</td><td>{html.escape(m['mode'])}</td>"
+        f"<td class='num'>{m.get('compute_seconds', m['seconds']):.1f}</td>"
+        f"<td class='num'>{m['seconds']:.1f}</td></tr>"
         for m in metas
     )
+    machine = _machine_line(run)
     nav = "".join(f"<a href='#{m['name']}'>{html.escape(m['name'])}</a>" for m in metas)
     built = f"{total:.1f} s" if isinstance(total, int | float) else "unknown"
     page = (
@@ -140,8 +175,11 @@ def write_report(out_dir: str | Path) -> Path:
         "equivalent and the closed forms of docs/theory.md; measured: simulation (exact population "
         "loss, docs/theory.md §3) or fits to it. '—': no closed-form prediction.</p>"
         f"{_summary_table(metas)}"
-        f"<h2>Run times</h2><table><tr><th>figure</th><th>seconds</th></tr>{times}"
-        f"<tr><th>total</th><td class='num'>{built}</td></tr></table>"
+        f"<h2 id='run-times'>Run times</h2><p class='meta'>{machine}</p>"
+        "<table id='run-time-table'><tr><th>figure</th><th>mode</th><th>compute [s]</th>"
+        f"<th>total with drawing [s]</th></tr>{times}"
+        f"<tr><th>total</th><td>{html.escape(run.get('mode', '?'))}</td><td></td>"
+        f"<td class='num'>{built}</td></tr></table>"
         + "".join(_figure_section(f, m) for f, m in zip(folders, metas))
         + "</body></html>"
     )

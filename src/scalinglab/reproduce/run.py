@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -97,6 +98,49 @@ def replot(out_dir: str | Path, only: str | Iterable[str] | None = None) -> list
     return done
 
 
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+class _Progress:
+    """Lines of text for the ``progress`` callback: one per finished simulation task (with the
+    figure's ETA) and one per finished figure (with the run's ETA).
+
+    The run's ETA uses the previous run's time of each remaining figure (same mode) where
+    ``run.json`` has one, otherwise the mean time of the figures finished so far.
+    """
+
+    def __init__(self, names: list[str], previous: dict[str, float], say: Callable[[str], None]):
+        self.names, self.previous, self.say = names, previous, say
+        self.index, self.start = 0, time.perf_counter()
+        self.finished: list[float] = []
+
+    def _tag(self) -> str:
+        return f"[{self.index + 1}/{len(self.names)}] {self.names[self.index]}"
+
+    def begin(self, index: int) -> None:
+        self.index, self.start = index, time.perf_counter()
+        self.say(f"{self._tag()}: computing ...")
+
+    def task(self, sweep: str, done: int, total: int) -> None:
+        if done == 0:
+            return
+        elapsed = time.perf_counter() - self.start
+        eta = f", ETA {_duration(elapsed / done * (total - done))}" if 0 < done < total else ""
+        self.say(f"{self._tag()}: simulation task {done}/{total} ({_duration(elapsed)}{eta})")
+
+    def end(self, seconds: float, where: Path) -> None:
+        self.finished.append(seconds)
+        rest = self.names[self.index + 1 :]
+        mean = sum(self.finished) / len(self.finished)
+        eta = sum(self.previous.get(n, mean) for n in rest)
+        tail = f"; {len(rest)} to go, ETA {_duration(eta)}" if rest else ""
+        self.say(f"{self._tag()}: done in {_duration(seconds)} -> {where}{tail}")
+
+
 @dataclass
 class RunSummary:
     """What a :func:`reproduce` call built, where, and how long it took."""
@@ -137,23 +181,28 @@ def reproduce(
     report : bool
         Write ``out_dir/index.html`` afterwards.
     progress : callable, optional
-        Called with one line of text per finished figure.
+        Called with lines of text: each figure's start, each finished simulation task (with
+        the figure's ETA) and each finished figure (with the run's ETA).
     """
     names = figure_names(only)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if workers is None and quick:
         workers = 1
-    ctx = RunContext(out, workers=workers)
-    start = time.perf_counter()
     record_path = out / "run.json"
     previous = json.loads(record_path.read_text()) if record_path.exists() else {}
     seconds = dict(previous.get("figure_seconds", {})) if previous.get("quick") == quick else {}
-    for name in names:
+    tell = _Progress(names, dict(seconds), progress) if progress is not None else None
+    ctx = RunContext(out, workers=workers, task_progress=tell.task if tell else None)
+    load_start = os.getloadavg()[0]
+    start = time.perf_counter()
+    for index, name in enumerate(names):
+        if tell is not None:
+            tell.begin(index)
         meta = run_figure(name, ctx, quick, (overrides or {}).get(name))
         seconds[name] = meta["seconds"]
-        if progress is not None:
-            progress(f"{name}: {meta['seconds']:.1f} s -> {out / name / (name + '.png')}")
+        if tell is not None:
+            tell.end(meta["seconds"], out / name / f"{name}.png")
     total = time.perf_counter() - start
     from .. import __version__
 
@@ -166,6 +215,8 @@ def reproduce(
         "figures": names,
         "figure_seconds": seconds,
         "workers": workers,
+        "cpus": os.cpu_count(),
+        "load_average": [load_start, os.getloadavg()[0]],
     }
     record_path.write_text(json.dumps(record, indent=2))
     summary = RunSummary(out, record["mode"], names, total, seconds)

@@ -14,9 +14,12 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "FEATURE_COLORS",
     "PALETTE",
     "RC",
     "add_footer",
+    "feature_color",
+    "heat_map",
     "heat_map_axes",
     "house_style",
     "new_figure",
@@ -27,6 +30,19 @@ __all__ = [
 
 PALETTE = ("#1b6ca8", "#d1495b", "#2a9d8f", "#edae49", "#6a4c93", "#3d405b", "#8ab17d")
 """Colour cycle: one colour per curve; theory and simulation of a curve share its colour."""
+
+FEATURE_COLORS = {"linear": "#1b6ca8", "relu": "#d1495b", "data": "#000000"}
+"""One colour per feature map in every figure: linear blue, ReLU red, raw data black."""
+
+
+def feature_color(label: str) -> str:
+    """The colour of a curve whose label names its feature map (linear, ReLU or raw data)."""
+    low = label.lower()
+    for key in ("relu", "linear"):
+        if low.startswith(key) or f" {key}" in low:
+            return FEATURE_COLORS[key]
+    return FEATURE_COLORS["data"]
+
 
 RC = {
     "font.size": 9.5,
@@ -96,10 +112,16 @@ def plain_log_ticks(ax, which: str = "both") -> None:
 
 
 def heat_map_axes(ax) -> None:
-    """A log-log heat-map axes: no grid over the colours."""
+    """A log-log heat-map axes: no grid over the colours, plain tick labels (20, 50, 100)."""
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.grid(False)
+    plain_log_ticks(ax)
+
+
+def heat_map(ax, x, y, z, **kwargs):
+    """``pcolormesh`` rasterised inside vector output (an SVG heat map stays well under 1 MB)."""
+    return ax.pcolormesh(x, y, z, shading="gouraud", rasterized=True, **kwargs)
 
 
 def save_figure(fig, stem: Path) -> list[Path]:

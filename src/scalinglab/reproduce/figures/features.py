@@ -19,7 +19,7 @@ from ...realdata import covariance_spectrum, fit_power_law, load_dataset, standa
 from ...realdata import feature_spectrum as data_feature_spectrum
 from ...spectra import feature_spectrum
 from ..context import build_model, model_text
-from ..style import PALETTE, add_footer, new_figure
+from ..style import FEATURE_COLORS, add_footer, feature_color, new_figure
 from ._common import footer, summary_row
 
 TITLE = "Spectra of linear and ReLU random features"
@@ -139,11 +139,13 @@ def draw(tables, cfg):
     )
     for ax, (panel, title, marks) in zip(axes, panels):
         part = spectra[spectra["panel"] == panel]
-        for i, (label, grp) in enumerate(part.groupby("label", sort=False)):
+        seen: set[str] = set()
+        for label, grp in part.groupby("label", sort=False):
             keep = grp["relative"] > REL_FLOOR
             ref = "pixels" in label or "latent" in label
-            style = "-"
-            color = "black" if ref else PALETTE[i % len(PALETTE)]
+            color = FEATURE_COLORS["data"] if ref else feature_color(label)
+            style = "--" if color in seen else "-"  # a second curve of the same feature map
+            seen.add(color)
             ax.plot(grp["rank"][keep], grp["relative"][keep], style, color=color, label=label)
         for m in marks:
             ax.axvline(m, color="grey", ls=":", lw=0.9)
@@ -154,7 +156,9 @@ def draw(tables, cfg):
         ax.set_xlabel("rank $k$  [index of eigenvalue]")
         ax.legend(loc="lower left")
     axes[0].set_ylabel("eigenvalue / largest eigenvalue")
-    axes[1].annotate("ReLU extends\npast M", xy=(3 * narrow.M, 1e-3), fontsize=8, color=PALETTE[1])
+    axes[1].annotate(
+        "ReLU extends\npast M", xy=(3 * narrow.M, 1e-3), fontsize=8, color=FEATURE_COLORS["relu"]
+    )
     text = (
         f"latent {model_text(wide)}; low-dim {model_text(narrow)}; dotted: N, M or d; "
         f"values below {REL_FLOOR:g} of the largest are numerical zeros"

@@ -18,6 +18,7 @@ from ..style import (
     LOSS_LABEL,
     PALETTE,
     add_footer,
+    heat_map,
     heat_map_axes,
     new_figure,
     theory_over_simulation,
@@ -115,44 +116,50 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     }
 
 
-def _heat(fig, ax, heat, column, label, cmap):
-    from matplotlib.colors import LogNorm
-    from matplotlib.ticker import FuncFormatter
+def _heat(fig, ax, heat, column, label, cmap, scale: float = 1.0):
+    """A heat map of ``column / scale``: a log colour scale when it spans a decade or more,
+    otherwise a linear one with five ticks (a nearly uniform map still gets a readable bar)."""
+    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
     Ns, Ts = np.unique(heat["N"]), np.unique(heat["T"])
-    z = heat.pivot(index="T", columns="N", values=column).loc[Ts, Ns].to_numpy()
+    z = heat.pivot(index="T", columns="N", values=column).loc[Ts, Ns].to_numpy() / scale
     good = np.isfinite(z) & (z > 0)
     vmax = np.percentile(z[good], 98) if column == "gain" else z[good].max()
+    vmin = z[good].min()
     z = np.where(good, z, np.where(np.isinf(z), vmax, np.nan))
-    norm = LogNorm(vmin=z[good].min(), vmax=vmax)
-    mesh = ax.pcolormesh(Ns, Ts, np.clip(z, None, vmax), norm=norm, cmap=cmap, shading="gouraud")
+    log = vmax / vmin >= 10
+    norm = LogNorm(vmin=vmin, vmax=vmax) if log else Normalize(vmin=vmin, vmax=vmax)
+    mesh = heat_map(ax, Ns, Ts, np.clip(z, None, vmax), norm=norm, cmap=cmap)
     ax.plot(Ns, Ns, "--", color="white", lw=1.0)
     heat_map_axes(ax)
-    ax.set_xlabel("number of random features $N$  [features]")
-    ax.set_ylabel("training samples $T$  [samples]")
-    bar = fig.colorbar(mesh, ax=ax, label=label)
+    ax.set_xlim(Ns[0], Ns[-1])
+    ax.set_ylim(Ts[0], Ts[-1])
+    ax.set_xlabel("number of random features $N$")
+    bar = fig.colorbar(mesh, ax=ax, pad=0.02, aspect=30)
+    bar.set_label(label, labelpad=2)
+    locator = LogLocator(base=10, subs=(1.0, 2.0, 5.0)) if log else MaxNLocator(5)
+    bar.ax.yaxis.set_major_locator(locator)
     bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-    bar.ax.yaxis.set_minor_formatter(
-        FuncFormatter(lambda v, _: f"{v:.3g}" if column == "gain" else "")
-    )
+    bar.ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
 
 
 def draw(tables, cfg):
     model = build_model(cfg["model"])
     heat, scan, curves = tables["grid"], tables["scan"], tables["scan_theory"]
-    fig, axes = new_figure(ncols=3, width=4.0, height=3.6)
+    fig, axes = new_figure(ncols=3, width=4.3, height=3.7)
+    fig.get_layout_engine().set(w_pad=0.12)
     pos = heat[heat["ridge"] > 0]
-    _heat(
-        fig,
-        axes[0],
-        pos if len(pos) else heat,
-        "ridge",
-        "optimal ridge γ*  [docs/theory.md §2 units]",
-        "magma",
-    )
+    continuum = np.pi**2 * model.sigma_u**2 * model.lambda_plus / (4 * model.M)
+    if model.alpha == 1.0:  # γ* relative to the continuum value shows where it departs
+        _heat(fig, axes[0], pos if len(pos) else heat, "ridge", "γ* / (π²σ_u²λ₊/4M)", "magma",
+              continuum)  # fmt: skip
+    else:
+        _heat(fig, axes[0], pos if len(pos) else heat, "ridge", "optimal ridge γ*", "magma")
+    axes[0].set_ylabel("training samples $T$  [samples]")
     axes[0].set_title("(a) optimal ridge γ*(N, T)")
-    _heat(fig, axes[1], heat, "gain", "L(γ→0) / L(γ*)  (clipped at 98th percentile)", "cividis")
-    axes[1].set_title("(b) gain of γ* over γ → 0")
+    _heat(fig, axes[1], heat, "gain", "gain L(γ→0) / L(γ*)", "cividis")
+    axes[1].set_title("(b) gain of γ* over γ → 0 (clipped)")
     ax = axes[2]
     for i, ((n, t), grp) in enumerate(scan.groupby(["N", "T"])):
         color = PALETTE[i % len(PALETTE)]

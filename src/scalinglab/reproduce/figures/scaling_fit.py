@@ -98,9 +98,21 @@ def draw(tables, cfg):
     for i, t in enumerate(sorted(sim["T"].unique())):
         color = PALETTE[i % len(PALETTE)]
         s, line = sim[sim["T"] == t], lines[lines["T"] == t]
-        inside = line["N"] <= above.get("N", np.inf)
-        ax.plot(line["N"][inside], line["fit"][inside], "-", color=color, label=f"T = {t}")
-        ax.plot(line["N"], line["fit"], "--", color=color, lw=1.0)
+        # solid only where the fit saw data (both N and T inside the fitted range); dashed
+        # where it extrapolates, so no solid line runs through a held-out point
+        inside = (line["N"] <= above.get("N", np.inf)) & (t <= above.get("T", np.inf))
+        fitted_curve = bool(inside.any())
+        ax.plot(line["N"][inside], line["fit"][inside], "-", color=color)
+        last = inside & ~inside.shift(-1, fill_value=False).astype(bool)
+        beyond = ~inside | last  # from the last fitted N on, so solid and dashed meet
+        ax.plot(
+            line["N"][beyond],
+            line["fit"][beyond],
+            "--",
+            color=color,
+            lw=1.0,
+            label=f"T = {t}" + ("" if fitted_curve else " (held out)"),
+        )
         for held, mfc in ((False, color), (True, "white")):
             part = s[s["heldout"] == held]
             ax.errorbar(
@@ -142,6 +154,7 @@ def draw(tables, cfg):
     )
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xscale("log")
+    plain_log_ticks(ax, "x")
     ax.set_xlabel("compute $C = N\\cdot T$  [feature·samples]")
     ax.set_ylabel("prediction / simulation − 1  [%]")
     ax.set_title("(b) error on the held-out points")
