@@ -24,7 +24,7 @@ def summary_rows(run, name):
 
 
 def assert_close_to_theory(frame):
-    ratio = frame["loss_mean"] / frame["theory"]
+    ratio = frame["loss"] / frame["theory"]
     bad = np.abs(ratio - 1) > theory_tolerance(frame)
     assert not bad.any(), frame[bad].assign(ratio=ratio[bad])
 
@@ -131,10 +131,10 @@ def test_double_descent(run):
     T = TINY["double-descent"]["T"]
     ridgeless = sim[sim["curve"] == "ridge 0"]
     tuned = sim[sim["curve"] == "optimal ridge"].sort_values("N")
-    excess = ridgeless.set_index("N")["loss_mean"] / tuned.set_index("N")["loss_mean"]
+    excess = ridgeless.set_index("N")["loss"] / tuned.set_index("N")["loss"]
     neighbours = sorted(ridgeless["N"], key=lambda n: abs(math.log(n / T)))[:2]
     assert excess.idxmax() in neighbours  # the excess of ridge 0 peaks next to N = T
-    assert np.all(np.diff(tuned["loss_mean"]) < 0)  # no peak at the optimal ridge
+    assert np.all(np.diff(tuned["loss"]) < 0)  # no peak at the optimal ridge
     assert_close_to_theory(tuned)
     calm = ridgeless[(ridgeless["N"] / T < 0.7) | (ridgeless["N"] / T > 1.4)]
     assert_close_to_theory(calm)
@@ -143,7 +143,7 @@ def test_double_descent(run):
 def test_optimal_ridge(run):
     scan = table(run, "optimal-ridge", "scan")
     assert_close_to_theory(scan)
-    best = scan.loc[scan["loss_mean"].idxmin()]
+    best = scan.loc[scan["loss"].idxmin()]
     assert best["factor"] == pytest.approx(1.0)  # MC minimum at γ* (spec §9.3)
     grid = table(run, "optimal-ridge", "grid")
     finite = grid[np.isfinite(grid["gain"])]
@@ -157,7 +157,7 @@ def test_scaling_fit(run):
     # L ≈ K(1/N + 1/T)^α holds within 0.5-8 % (spec §6.5), so the fitted α is within 10 %
     assert abs(params["alpha"] - 1.0) < 0.1
     held = sim[sim["heldout"]]
-    assert np.all(np.abs(held["fit"] / held["loss_mean"] - 1) < 0.15)
+    assert np.all(np.abs(held["fit"] / held["loss"] - 1) < 0.15)
 
 
 def test_finite_size(run):
@@ -165,10 +165,10 @@ def test_finite_size(run):
     assert set(sim["panel"]) == {"interpolation", "T to M"}
     # the finite-size theory is exact up to Monte Carlo error: within 4 combined s.e.
     se = np.hypot(sim["loss_sem"], sim["finite_size_sem"])
-    assert np.all(np.abs(sim["finite_size"] - sim["loss_mean"]) < 4 * se), sim
+    assert np.all(np.abs(sim["finite_size"] - sim["loss"]) < 4 * se), sim
     # and never above the DE's mean absolute error over the figure's points
-    assert np.mean(np.abs(sim["finite_size"] / sim["loss_mean"] - 1)) < np.mean(
-        np.abs(sim["equivalent"] / sim["loss_mean"] - 1)
+    assert np.mean(np.abs(sim["finite_size"] / sim["loss"] - 1)) < np.mean(
+        np.abs(sim["equivalent"] / sim["loss"] - 1)
     )
 
 
@@ -221,7 +221,7 @@ def test_relu_learning_curves(run):
     sim = table(run, "relu-learning-curves", "simulation")
     # the conditional nonlinear theory: within the usual statistical and finite-size
     # tolerance plus 3 % (spec §9.6 measures it within ~2.3 % of ReLU simulation)
-    ratio = sim["loss_mean"] / sim["theory"]
+    ratio = sim["loss"] / sim["theory"]
     assert np.all(np.abs(ratio - 1) < theory_tolerance(sim) + 0.03), sim.assign(ratio=ratio)
     # ReLU features differ from linear ones at the same N (the dotted comparison is not moot)
     assert np.any(np.abs(sim["relu_theory"] / sim["linear_theory"] - 1) > 0.05)
@@ -247,7 +247,7 @@ def test_realdata_spectra(run):
 def test_realdata_learning_curves(run):
     curves = table(run, "realdata-learning-curves", "curves")
     assert set(curves["dataset"]) == {"digits", "fashion-mnist"}
-    ratio = curves["loss_mean"] / curves["theory"]
+    ratio = curves["loss"] / curves["theory"]
     # the prediction from the pool's kernel spectrum, nothing fitted: within a factor 1.6 at
     # these tiny sizes (2 draws, T ≤ 150; the quick run's table reports the mean agreement)
     assert np.all((ratio > 1 / 1.6) & (ratio < 1.6)), curves.assign(ratio=ratio)

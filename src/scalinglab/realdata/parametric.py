@@ -1,7 +1,8 @@
 """Parametric bootstrap of a power-law fit: finite-T bias correction, interval and fit test.
 
 A sample spectrum of T samples is a biased picture of the population spectrum: the tail is
-lifted (docs/theory.md §1, Marchenko–Pastur), the last ranks spread, and the least-squares exponent over
+lifted (docs/theory.md §1, Marchenko–Pastur), the last ranks spread, and the least-squares exponent
+over
 a rank range inherits a bias that does not shrink with the number of fitted ranks. The bias is
 of the order of the sampling error or larger (e.g. true exponent 2.5, T = 2000, d = 784: bias
 ≈ 2 standard errors), so an interval centred on the raw fit does not cover.

@@ -74,7 +74,8 @@ class RunContext:
 
         ``activation`` is the feature map (``linear``, ``relu``, ...; docs/theory.md §11).
 
-        Columns ``N``, ``T``, ``ridge``, ``loss_mean``, ``loss_sem``, ``seeds``, ``warning``.
+        Columns ``N``, ``T``, ``ridge``, ``loss`` (the seed mean), ``loss_sem``, ``seeds``,
+        ``warning``.
         Runs (or resumes) the sweep ``DIR/sweeps/name``.
         """
         from ..sweeps import collect, load_results, run_sweep
@@ -103,6 +104,5 @@ class RunContext:
         rows = load_results(out)
         warn = rows.groupby(["N", "T", "ridge"])["warning"].agg(lambda s: "; ".join(set(s) - {""}))
         table = table.merge(warn.reset_index(), on=["N", "T", "ridge"], how="left")
-        table = table.rename(columns={"loss": "loss_mean"})  # the figures' name for the mean
-        table = table[["N", "T", "ridge", "loss_mean", "loss_sem", "seeds", "warning"]]
+        table = table[["N", "T", "ridge", "loss", "loss_sem", "seeds", "warning"]]
         return table.astype({"N": np.int64, "T": np.int64}).reset_index(drop=True)

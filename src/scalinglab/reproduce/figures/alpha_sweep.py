@@ -67,7 +67,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
                     }
                 )
             )
-            s_sim = _slope(table[axis], table["loss_mean"])
+            s_sim = _slope(table[axis], table["loss"])
             s_theory = _slope(table[axis], table["theory"])
             slopes.append(
                 {"alpha": alpha, "axis": axis, "other": far, "slope_simulation": s_sim,
@@ -84,7 +84,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
                 )
             )
     sim = pd.concat(sims, ignore_index=True)
-    summary.append(agreement_row("simulated / theory loss", sim["loss_mean"] / sim["theory"]))
+    summary.append(agreement_row("simulated / theory loss", sim["loss"] / sim["theory"]))
     return {
         "simulation": sim,
         "theory": pd.concat(curves, ignore_index=True),
@@ -103,7 +103,7 @@ def draw(tables, cfg):
             t = theory[(theory["alpha"] == alpha) & (theory["axis"] == axis)]
             row = slopes[(slopes["alpha"] == alpha) & (slopes["axis"] == axis)].iloc[0]
             theory_over_simulation(
-                ax, t["x"], t["loss"], s[axis], s["loss_mean"], s["loss_sem"],
+                ax, t["x"], t["loss"], s[axis], s["loss"], s["loss_sem"],
                 PALETTE[i % len(PALETTE)],
                 f"α = {alpha:g}: fitted slope {row['slope_simulation']:.2f} (−α = {-alpha:g})",
             )  # fmt: skip

@@ -70,11 +70,11 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     plateau_sim = sim[sim["N"] == low].sort_values("T").iloc[-1]
     t_near = 0.95 * model.M
     near = float(predict(model, high, t_near).loss)
-    ratio = sim["loss_mean"] / sim["theory"]
+    ratio = sim["loss"] / sim["theory"]
     summary = [
         summary_row(
             f"plateau N={low}: simulated loss at T={int(plateau_sim['T'])} / theory",
-            plateau_sim["loss_mean"],
+            plateau_sim["loss"],
             plateau_sim["theory"],
             "T > M",
         ),
@@ -117,7 +117,7 @@ def draw(tables, cfg):
             t["T"],
             t["loss"],
             s["T"],
-            s["loss_mean"],
+            s["loss"],
             s["loss_sem"],
             color,
             f"N = {n} {side} M: theory (DE)",
@@ -143,7 +143,7 @@ def draw(tables, cfg):
     ax.set_xscale("log")
     ax.set_yscale("log")
     finite = theory["loss"][np.isfinite(theory["loss"]) & (theory["loss"] > 0)]
-    ax.set_ylim(0.3 * float(sim["loss_mean"].min()), 30 * float(finite.median()))
+    ax.set_ylim(0.3 * float(sim["loss"].min()), 30 * float(finite.median()))
     ax.text(model.M, ax.get_ylim()[1], " T = M", va="top", fontsize=8, color="grey")
     ax.set_xlabel("training samples $T$  [samples]")
     ax.set_ylabel(LOSS_LABEL)

@@ -70,7 +70,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             1.0,
             "noise-free: N* = T* = √C",
         ),
-        agreement_row("simulated / theory loss on the envelope", sim["loss_mean"] / sim["theory"]),
+        agreement_row("simulated / theory loss on the envelope", sim["loss"] / sim["theory"]),
     ]
     return {
         "curves": pd.concat(curves, ignore_index=True),
@@ -93,7 +93,7 @@ def draw(tables, cfg):
             label="envelope: compute-optimal L*(C)")  # fmt: skip
     ax.plot(env["C"], env["continuum"], "--", color="black", lw=1.0, zorder=2,
             label="continuum ∝ $C^{-\\alpha/2}$")  # fmt: skip
-    ax.errorbar(sim["C"], sim["loss_mean"], yerr=np.nan_to_num(sim["loss_sem"]), fmt="o",
+    ax.errorbar(sim["C"], sim["loss"], yerr=np.nan_to_num(sim["loss_sem"]), fmt="o",
                 color=PALETTE[1], mfc="white", mew=1.4, zorder=3,
                 label="simulation at N = T = √C, γ*")  # fmt: skip
     ax.set_xscale("log")

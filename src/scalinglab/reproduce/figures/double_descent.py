@@ -51,13 +51,13 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     )
     # The peak of double descent is where ridge 0 loses most against the tuned ridge: the
     # excess L(γ=0)/L(γ*) (the raw loss is largest at the smallest N, far from N = T).
-    excess = ridgeless.set_index("N")["loss_mean"] / tuned.set_index("N")["loss_mean"]
+    excess = ridgeless.set_index("N")["loss"] / tuned.set_index("N")["loss"]
     peak = {"N": float(excess.idxmax())}
-    steps = np.diff(tuned.sort_values("N")["loss_mean"].to_numpy())
+    steps = np.diff(tuned.sort_values("N")["loss"].to_numpy())
     ratio_nt = ridgeless["N"] / T
     calm = ridgeless[(ratio_nt <= PEAK_WINDOW[0]) | (ratio_nt >= PEAK_WINDOW[1])]
-    r0 = calm["loss_mean"] / calm["theory"]
-    r1 = tuned["loss_mean"] / tuned["theory"]
+    r0 = calm["loss"] / calm["theory"]
+    r1 = tuned["loss"] / tuned["theory"]
     summary = [
         summary_row(
             "ridge 0: N at the simulated peak of L(0)/L(γ*), over T",
@@ -89,7 +89,7 @@ def draw(tables, cfg):
             theory["N"],
             theory[column],
             s["N"],
-            s["loss_mean"],
+            s["loss"],
             s["loss_sem"],
             PALETTE[i],
             curve,
@@ -97,7 +97,7 @@ def draw(tables, cfg):
     ax.axvline(T, color="grey", ls=":", lw=0.9)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_ylim(0.5 * float(sim["loss_mean"].min()), 8 * float(sim["loss_mean"].max()))
+    ax.set_ylim(0.5 * float(sim["loss"].min()), 8 * float(sim["loss"].max()))
     ax.text(T, ax.get_ylim()[1], " N = T", va="top", fontsize=8, color="grey")
     ax.set_xlabel("number of random features $N$  [features]")
     ax.set_ylabel(LOSS_LABEL)

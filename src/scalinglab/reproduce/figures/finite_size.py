@@ -38,8 +38,8 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     edge = _panel(ctx, cfg, model, "finite-size-T", [N_wide], cfg.ints("T_edge"), draws)
     edge["panel"] = "T to M"
     sim = pd.concat([near, edge], ignore_index=True)
-    fs_ratio = sim["finite_size"] / sim["loss_mean"]
-    de_ratio = sim["equivalent"] / sim["loss_mean"]
+    fs_ratio = sim["finite_size"] / sim["loss"]
+    de_ratio = sim["equivalent"] / sim["loss"]
     summary = [
         agreement_row("finite-size theory / simulated loss", fs_ratio),
         agreement_row("deterministic equivalent / simulated loss", de_ratio),
@@ -57,12 +57,12 @@ def draw(tables, cfg):
          ("T to M", "T", "number of training samples $T$")),
     ):  # fmt: skip
         s = sim[sim["panel"] == panel].sort_values(x)
-        rel = 2.0 * s["loss_sem"] / s["loss_mean"]
+        rel = 2.0 * s["loss_sem"] / s["loss"]
         ax.fill_between(s[x], -rel, rel, color="#dddddd", label="simulation ± 2 s.e.")
-        ax.plot(s[x], s["equivalent"] / s["loss_mean"] - 1, "s--", color=PALETTE[1],
+        ax.plot(s[x], s["equivalent"] / s["loss"] - 1, "s--", color=PALETTE[1],
                 label="deterministic equivalent")  # fmt: skip
-        ax.errorbar(s[x], s["finite_size"] / s["loss_mean"] - 1,
-                    yerr=2.0 * s["finite_size_sem"] / s["loss_mean"], fmt="o-",
+        ax.errorbar(s[x], s["finite_size"] / s["loss"] - 1,
+                    yerr=2.0 * s["finite_size_sem"] / s["loss"], fmt="o-",
                     color=PALETTE[0], label="finite-size theory")  # fmt: skip
         ax.axhline(0.0, color="black", lw=0.6)
         ax.set_xlabel(label)

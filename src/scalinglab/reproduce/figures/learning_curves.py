@@ -50,9 +50,9 @@ def compute_curves(cfg, ctx, axis: str) -> dict[str, pd.DataFrame]:
     top = max(curves)
     window = sim[(sim[other] == top) & (sim[axis] >= lo) & (sim[axis] <= hi)]
     x = window[axis].to_numpy(dtype=np.float64)
-    slope_sim = fitted_slope(x, window["loss_mean"].to_numpy())
+    slope_sim = fitted_slope(x, window["loss"].to_numpy())
     slope_theory = fitted_slope(x, window["theory"].to_numpy())
-    ratio = sim["loss_mean"] / sim["theory"]
+    ratio = sim["loss"] / sim["theory"]
     summary = [
         summary_row(
             f"loss exponent d log L/d log {axis}, simulation ({other}={top})",
@@ -97,13 +97,13 @@ def draw_curves(tables, cfg, axis: str, title: str):
         color = PALETTE[i % len(PALETTE)]
         s, t = sim[sim[other] == c], theory[theory[other] == c]
         theory_over_simulation(
-            ax, t[axis], t["loss"], s[axis], s["loss_mean"], s["loss_sem"], color, f"{other} = {c}"
+            ax, t[axis], t["loss"], s[axis], s["loss"], s["loss_sem"], color, f"{other} = {c}"
         )
     # the fitted power law on the fitting window, offset below the data for legibility
     top = sim[(sim[other] == slopes["curve"])]
     x = np.geomspace(slopes["fit_lo"], slopes["fit_hi"], 20)
     anchor = top.loc[(top[axis] - slopes["fit_lo"]).abs().idxmin()]
-    y = 0.55 * anchor["loss_mean"] * (x / anchor[axis]) ** slopes["slope_simulation"]
+    y = 0.55 * anchor["loss"] * (x / anchor[axis]) ** slopes["slope_simulation"]
     ax.plot(
         x,
         y,

@@ -2,7 +2,8 @@
 
 With label noise σ_ε > 0 the compute-optimal split of C = N·T moves off N = T to N* < T*
 (more samples average the noise out), and at ridge 0 the equiparameterised split N = T is the
-*worst* one (the interpolation peak, docs/theory.md §6). (a) N*/T* against C for noise-free and noisy
+*worst* one (the interpolation peak, docs/theory.md §6). (a) N*/T* against C for noise-free and
+noisy
 labels (:func:`scalinglab.theory.compute_optimal`). (b) The loss along one budget against N/T:
 at γ*(N, T) and at ridge 0, theory over simulation.
 """
@@ -87,7 +88,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             1.0,
             "N = T is the worst split without a ridge (the peak)",
         ),
-        agreement_row("simulated / theory loss", sim["loss_mean"] / sim["theory"]),
+        agreement_row("simulated / theory loss", sim["loss"] / sim["theory"]),
     ]
     return {"paths": paths, "budget_line": line, "simulation": sim,
             "summary": pd.DataFrame(summary)}  # fmt: skip
@@ -117,7 +118,7 @@ def draw(tables, cfg):
     ax.plot(line["N_over_T"], ridgeless, "-", color=PALETTE[3], label="noisy, ridge 0 (theory)")
     for curve, color in (("optimal ridge", PALETTE[1]), ("ridge 0", PALETTE[3])):
         s = sim[sim["curve"] == curve]
-        ax.errorbar(s["N_over_T"], s["loss_mean"], yerr=np.nan_to_num(s["loss_sem"]), fmt="o",
+        ax.errorbar(s["N_over_T"], s["loss"], yerr=np.nan_to_num(s["loss_sem"]), fmt="o",
                     color=color, mfc="white", mew=1.3, zorder=3)  # fmt: skip
     ax.axvline(1.0, color="grey", ls="--", lw=0.9)
     low = float(np.nanmin(line[["optimal", "optimal_noise_free"]].to_numpy()))

@@ -70,7 +70,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
         curves.append(
             pd.DataFrame({"N": n, "T": t, "ridge": dense, "loss": predict(model, n, t, dense).loss})
         )
-        best = rows.loc[rows["loss_mean"].idxmin()]
+        best = rows.loc[rows["loss"].idxmin()]
         at = rows.loc[(rows["factor"] - 1).abs().idxmin()]
         summary.append(
             summary_row(
@@ -83,7 +83,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
         summary.append(
             summary_row(
                 f"N={n}, T={t}: simulated loss at γ* / theory L*",
-                at["loss_mean"],
+                at["loss"],
                 float(l_star),
                 "docs/theory.md §12",
             )
@@ -169,7 +169,7 @@ def draw(tables, cfg):
             c["ridge"],
             c["loss"],
             grp["ridge"],
-            grp["loss_mean"],
+            grp["loss"],
             grp["loss_sem"],
             color,
             f"N = {n}, T = {t}",

@@ -1,11 +1,11 @@
 """``phase``: the loss over a log grid of (N, T) at the optimal ridge, with the compute path.
 
-The heat map is the deterministic-equivalent loss at the optimal ridge γ*(N, T) (docs/theory.md §8) with
-contour lines; the dashed line is equiparameterization N = T and the red path the
-compute-optimal allocation N*(C), T*(C) for compute C = N·T (docs/theory.md §9), which lies on N = T for
-noise-free labels. Simulated points (each at its own γ*) are marked on the map and their
-ratio to the theory is drawn in a residual panel. The loss exponent along the path is
-compared with the continuum −α/2 (docs/theory.md §9).
+The heat map is the deterministic-equivalent loss at the optimal ridge γ*(N, T) (docs/theory.md §8)
+with contour lines; the dashed line is equiparameterization N = T and the red path the compute-
+optimal allocation N*(C), T*(C) for compute C = N·T (docs/theory.md §9), which lies on N = T for
+noise-free labels. Simulated points (each at its own γ*) are marked on the map and their ratio to
+the theory is drawn in a residual panel. The loss exponent along the path is compared with the
+continuum −α/2 (docs/theory.md §9).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     sim["theory"] = [
         float(sim_opt.loss[Ns.index(n), Ts.index(t)]) for n, t in zip(sim["N"], sim["T"])
     ]
-    ratio = sim["loss_mean"] / sim["theory"]
+    ratio = sim["loss"] / sim["theory"]
     top = int(np.argmax(path.budget))
     summary = [
         summary_row(
@@ -131,7 +131,7 @@ def draw(tables, cfg):
         labelcolor="white",
     )
     # (b) residuals: simulated / theory loss at each simulated point, ± s.e.
-    ratio = sim["loss_mean"] / sim["theory"]
+    ratio = sim["loss"] / sim["theory"]
     for i, (t, grp) in enumerate(sim.assign(ratio=ratio).groupby("T")):
         res.errorbar(
             grp["N"],

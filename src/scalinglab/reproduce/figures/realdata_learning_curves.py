@@ -35,14 +35,14 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             for j, t in enumerate(res.T):
                 rows.append(
                     {"dataset": data.name, "N": int(n), "T": int(t),
-                     "loss_mean": float(mean[i, j]), "loss_sem": float(sem[i, j]),
+                     "loss": float(mean[i, j]), "loss_sem": float(sem[i, j]),
                      "theory": float(res.predicted[i, j])}
                 )  # fmt: skip
         part = pd.DataFrame([r for r in rows if r["dataset"] == data.name])
-        summary.append(agreement_row(f"{data.name}: measured / predicted loss", part["loss_mean"]
+        summary.append(agreement_row(f"{data.name}: measured / predicted loss", part["loss"]
                                      / part["theory"]))  # fmt: skip
         top = part[(part["N"] == max(Ns)) & (part["T"] <= max(Ns) / 2)].sort_values("T")
-        slope_m = float(np.polyfit(np.log(top["T"]), np.log(top["loss_mean"]), 1)[0])
+        slope_m = float(np.polyfit(np.log(top["T"]), np.log(top["loss"]), 1)[0])
         slope_p = float(np.polyfit(np.log(top["T"]), np.log(top["theory"]), 1)[0])
         summary.append(
             summary_row(
@@ -64,7 +64,7 @@ def draw(tables, cfg):
         for i, (n, grp) in enumerate(part.groupby("N")):
             color = PALETTE[i % len(PALETTE)]
             ax.plot(grp["T"], grp["theory"], "-", color=color, label=f"N = {n}")
-            ax.errorbar(grp["T"], grp["loss_mean"], yerr=np.nan_to_num(grp["loss_sem"]),
+            ax.errorbar(grp["T"], grp["loss"], yerr=np.nan_to_num(grp["loss_sem"]),
                         fmt="o", color=color, mfc="white", mew=1.3, zorder=3)  # fmt: skip
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -2,7 +2,8 @@
 
 Test loss against T at several N for features ``φ = ReLU(Ux)`` (docs/theory.md §11): the simulation
 (mean ± s.e. over seeds) over the conditional nonlinear theory
-(:func:`scalinglab.theory.nonlinear.predict_nonlinear`, docs/theory.md §11; draw d uses the same U as
+(:func:`scalinglab.theory.nonlinear.predict_nonlinear`, docs/theory.md §11; draw d uses the same U
+as
 simulation seed d), with the linear-feature theory at the same N dotted for comparison. The
 slope fitted to the simulation where ``T ≪ N`` is reported beside −α.
 """
@@ -42,9 +43,9 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     lo, hi = cfg.floats("fit_range")
     top = max(Ns)
     window = sim[(sim["N"] == top) & (sim["T"] >= lo) & (sim["T"] <= hi)]
-    slope = float(np.polyfit(np.log(window["T"]), np.log(window["loss_mean"]), 1)[0])
+    slope = float(np.polyfit(np.log(window["T"]), np.log(window["loss"]), 1)[0])
     summary = [
-        agreement_row("ReLU: simulated / nonlinear-theory loss", sim["loss_mean"] / sim["theory"]),
+        agreement_row("ReLU: simulated / nonlinear-theory loss", sim["loss"] / sim["theory"]),
         summary_row(
             f"ReLU: loss exponent d log L/d log T, simulation (N = {top})",
             slope,
@@ -64,7 +65,7 @@ def draw(tables, cfg):
         c, s = curves[curves["N"] == n], sim[sim["N"] == n]
         ax.plot(c["T"], c["relu_theory"], "-", color=color, label=f"N = {n}: ReLU theory")
         ax.plot(c["T"], c["linear_theory"], ":", color=color, lw=1.1)
-        ax.errorbar(s["T"], s["loss_mean"], yerr=np.nan_to_num(s["loss_sem"]), fmt="o",
+        ax.errorbar(s["T"], s["loss"], yerr=np.nan_to_num(s["loss_sem"]), fmt="o",
                     color=color, mfc="white", mew=1.3, zorder=3)  # fmt: skip
     ax.plot([], [], "o", color="grey", mfc="white", label="ReLU simulation (mean ± s.e.)")
     ax.plot([], [], ":", color="grey", label="linear features, theory (same N)")

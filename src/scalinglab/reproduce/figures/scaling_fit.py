@@ -33,7 +33,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     sim["theory"] = [float(opt.loss[Ns.index(n), Ts.index(t)]) for n, t in zip(sim["N"], sim["T"])]
     form = str(cfg.get("form", "mrs"))
     above = {k: float(v) for k, v in cfg.need("holdout_above").items()}
-    data = sim.rename(columns={"loss_mean": "loss"})[["N", "T", "loss", "loss_sem"]]
+    data = sim[["N", "T", "loss", "loss_sem"]]
     check = extrapolation_check(data, form, above=above, seed=cfg.int("seed"))
     held = np.zeros(len(sim), dtype=bool)
     for name, value in above.items():
@@ -51,8 +51,8 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     )
     dense = log_grid(min(Ns), max(Ns), 100)
     lines = [pd.DataFrame({"N": dense, "T": t, "fit": check.fit.predict(dense, t)}) for t in Ts]
-    err_fit = sim.loc[held, "fit"] / sim.loc[held, "loss_mean"] - 1
-    err_theory = sim.loc[held, "theory"] / sim.loc[held, "loss_mean"] - 1
+    err_fit = sim.loc[held, "fit"] / sim.loc[held, "loss"] - 1
+    err_theory = sim.loc[held, "theory"] / sim.loc[held, "loss"] - 1
     far = sim[held].assign(c=lambda f: f["N"] * f["T"]).sort_values("c").iloc[-1]
     summary = [
         summary_row(
@@ -65,7 +65,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
             f"largest held-out point N={int(far['N'])}, T={int(far['T'])}: "
             "extrapolated fit / simulated loss",
             far["fit"],
-            far["loss_mean"],
+            far["loss"],
             "extrapolation error",
         ),
         summary_row(
@@ -117,7 +117,7 @@ def draw(tables, cfg):
             part = s[s["heldout"] == held]
             ax.errorbar(
                 part["N"],
-                part["loss_mean"],
+                part["loss"],
                 yerr=np.nan_to_num(part["loss_sem"]),
                 fmt="o",
                 color=color,
@@ -139,14 +139,14 @@ def draw(tables, cfg):
     compute_ = held["N"] * held["T"]
     ax.plot(
         compute_,
-        100 * (held["fit"] / held["loss_mean"] - 1),
+        100 * (held["fit"] / held["loss"] - 1),
         "o",
         color=PALETTE[0],
         label="fitted law",
     )
     ax.plot(
         compute_,
-        100 * (held["theory"] / held["loss_mean"] - 1),
+        100 * (held["theory"] / held["loss"] - 1),
         "s",
         color=PALETTE[1],
         mfc="white",
