@@ -102,7 +102,7 @@ TINY = {
         "fit_range": [4, 32],
         "seeds": 3,
     },
-    "realdata-spectra": {"n_samples": 400, "N": 600, "n_boot": 5},
+    "realdata-spectra": {"n_samples": 400, "N": 600, "n_boot": 8},
     "realdata-learning-curves": {
         "datasets": ["digits", "fashion-mnist"],
         "n_samples": 600,

@@ -156,8 +156,14 @@ def test_scaling_fit(run):
     params = table(run, "scaling-fit", "fit_params").iloc[0]
     # L ≈ K(1/N + 1/T)^α holds within 0.5-8 % (spec §6.5), so the fitted α is within 10 %
     assert abs(params["alpha"] - 1.0) < 0.1
-    held = sim[sim["heldout"]]
-    assert np.all(np.abs(held["fit"] / held["loss"] - 1) < 0.15)
+    held, train = sim[sim["heldout"]], sim[~sim["heldout"]]
+    # Extrapolating by a factor r in x = 1/N + 1/T turns an exponent error δ into a loss error
+    # r^δ − 1; with δ ≤ 0.1 (asserted above) and the form's own ≤ 8 % (docs/theory.md §8), the
+    # held-out error is bounded by r^0.1 · 1.08 − 1 (24 % at r = 4), plus 3 s.e. of the point.
+    x_min = (1 / train["N"] + 1 / train["T"]).min()
+    r = np.maximum(x_min / (1 / held["N"] + 1 / held["T"]), 1.0)
+    bound = r**0.1 * 1.08 - 1 + 3 * held["loss_sem"] / held["loss"]
+    assert np.all(np.abs(held["fit"] / held["loss"] - 1) < bound), held.assign(bound=bound)
 
 
 def test_finite_size(run):

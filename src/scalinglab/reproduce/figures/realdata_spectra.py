@@ -29,7 +29,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
         data = load_dataset(name, n_samples=cfg.int("n_samples", 10), seed=seed)
         X = standardize(data.X)
         d = X.shape[1]
-        spec = fit_spectrum(X, centre=True, n_boot=cfg.int("n_boot", 2), seed=seed)
+        spec = fit_spectrum(X, centre=True, n_boot=cfg.int("n_boot", 8), seed=seed)
         lo, hi = spec.fit.exponent_ci or (float("nan"), float("nan"))
         fits.append(
             {"dataset": data.name, "dim": d, "n_samples": X.shape[0],
