@@ -176,7 +176,8 @@ def test_a_lost_scheduler_is_not_a_task_failure(tmp_path, sweep_file, reference)
     try:
         out = tmp_path / "out"
         args = ["sweep", "run", str(sweep_file), "--out", str(out), "--scheduler", address]
-        env = {**os.environ, FAULT_ENV: "sleep:*:0.1"}
+        # 0.5 s a task: 15 s of work, so the scheduler dies mid-sweep on a fast machine too
+        env = {**os.environ, FAULT_ENV: "sleep:*:0.5"}
         proc = subprocess.Popen([str(SCRIPT), *args, "--quiet"], stderr=subprocess.PIPE,
                                 text=True, env=env)  # fmt: skip
         _wait_for_parts(out, proc)

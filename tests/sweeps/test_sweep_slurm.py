@@ -119,7 +119,9 @@ def test_cluster_settings_come_from_the_file_and_the_flags(tmp_path):
     sweep_file = tmp_path / "sweep.toml"
     sweep_file.write_text(SWEEP)
     config = load_config(sweep_file)
-    assert config.cluster == ClusterConfig(cores=1, memory="1GB", walltime="00:15:00")
+    assert config.cluster == ClusterConfig(
+        cores=1, memory="1GB", walltime="00:15:00", interface="lo"
+    )
     # where a sweep runs is not part of what it computes
     plain = load_config(config.model_dump(exclude={"cluster"}))
     assert plain.content_hash() == config.content_hash()
@@ -139,7 +141,7 @@ def test_cluster_settings_come_from_the_file_and_the_flags(tmp_path):
         ("[cluster]\ncores = 0", r"'cluster\.cores' parameter must be an integer"),
         ('[cluster]\nmemory = "lots"', r"'cluster\.memory' parameter must be a size"),
         ("[cluster]\nnodes = 3", r"unknown key 'cluster\.nodes'.*queue, cores, memory"),
-        ("cluster = 3", r"'cluster' parameter must be a table"),
+        ("cluster = 3", r"sweep file's \[cluster\] must be a table"),
     ],
 )
 def test_bad_cluster_settings_are_one_line_exit_2(tmp_path, capsys, table, message):

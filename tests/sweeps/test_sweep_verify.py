@@ -123,7 +123,7 @@ def test_collect_writes_parquet_or_csv_by_extension_and_refuses_others(tmp_path,
     capsys.readouterr()
     assert run_cli(["sweep", "collect", str(reference), "--out", str(tmp_path / "t.xlsx")]) == 2
     err = capsys.readouterr().err
-    assert "'out' parameter must be a file ending in .parquet or .csv" in err
+    assert "'--out' option must be a file ending in .parquet or .csv" in err
     assert not (tmp_path / "t.xlsx").exists()
 
 

@@ -236,7 +236,7 @@ def _error(err: ValidationError) -> ConfigError:
         return ConfigError(f"The '{key}' parameter is required: it must be {what}.")
     if key == "cluster":
         return ConfigError(
-            f"The 'cluster' parameter must be a table of settings "
+            f"The sweep file's [cluster] must be a table of settings "
             f"({', '.join(ClusterConfig.model_fields)}). Got {first['input']!r} instead."
         )
     if key == "grid":
