@@ -66,7 +66,9 @@ def test_anisotropic_teacher_is_unbiased():
         M=50, alpha=1.0, noise=0.05, teacher_power=np.arange(1, 51, dtype=float) ** -1.5
     )
     a = simulate(model, N=[20, 70], T=[35, 90], ridge=RIDGES, seeds=48, seed=5, estimator="full")
-    b = simulate(model, N=[20, 70], T=[35, 90], ridge=RIDGES, seeds=48, seed=5)
+    b = simulate(
+        model, estimator="conditional", N=[20, 70], T=[35, 90], ridge=RIDGES, seeds=48, seed=5
+    )
     assert b.estimator == "conditional"
     # Independent draws of U and of the data: 3 combined standard errors.
     assert np.all(np.abs(a.loss_mean - b.loss_mean) <= 3 * np.hypot(a.loss_sem, b.loss_sem))
@@ -114,10 +116,12 @@ def test_grid_points_equal_single_point_runs():
     """One draw serves the grid: the leading block of F = Z Lᵀ is the draw of each point."""
     model = DataModel(M=400, alpha=1.0, noise=0.05)
     Ns, Ts = [50, 200, 500], [80, 300]
-    grid = simulate(model, N=Ns, T=Ts, ridge=RIDGES, seeds=2, seed=4)
+    grid = simulate(model, estimator="conditional", N=Ns, T=Ts, ridge=RIDGES, seeds=2, seed=4)
     for i, n in enumerate(Ns):
         for j, t in enumerate(Ts):
-            single = simulate(model, N=n, T=t, ridge=RIDGES, seeds=2, seed=4)
+            single = simulate(
+                model, estimator="conditional", N=n, T=t, ridge=RIDGES, seeds=2, seed=4
+            )
             # Same numbers, different BLAS blocking and Cholesky sizes: 1e-9 relative.
             np.testing.assert_allclose(grid.loss[:, i, j], single.loss[:, 0, 0], rtol=1e-9)
 
@@ -126,7 +130,7 @@ def test_training_loss_is_unbiased_across_draws():
     model = DataModel(M=200, alpha=1.0, noise=0.1)
     kw = dict(N=[30, 300], T=[60, 150], ridge=[1e-3, 1e-1], seeds=48, seed=2)
     a = simulate(model, estimator="full", **kw)
-    b = simulate(model, **kw)
+    b = simulate(model, estimator="conditional", **kw)
     gap = np.abs(a.train_loss_mean - b.train_loss_mean)
     assert np.all(gap <= 3 * np.hypot(a.train_loss_sem, b.train_loss_sem) + 1e-12)
 
@@ -135,8 +139,8 @@ def test_torch_matches_numpy_on_the_same_draws():
     pytest.importorskip("torch")
     model = DataModel(M=300, alpha=1.0, noise=0.05)
     kw = dict(N=[40, 350], T=[90, 200], ridge=RIDGES, seeds=2, seed=3)
-    a = simulate(model, **kw)
-    b = simulate(model, backend="torch", **kw)
+    a = simulate(model, estimator="conditional", **kw)
+    b = simulate(model, estimator="conditional", backend="torch", **kw)
     assert b.estimator == a.estimator == "conditional"
     # The same NumPy draws in both; only LAPACK/BLAS implementations differ: 1e-10 relative
     # where C is well conditioned (N < M), and within the reported rounding floors at N > M
@@ -149,7 +153,7 @@ def test_torch_matches_numpy_on_the_same_draws():
 def test_estimator_choice_and_errors():
     model = DataModel(M=100, alpha=1.0)
     kw = dict(N=20, T=30, seeds=1)
-    assert simulate(model, **kw).estimator == "conditional"
+    assert simulate(model, **kw).estimator == "full"  # opt-in: docs/estimators.md
     assert simulate(model, activation="relu", **kw).estimator == "full"
     assert simulate(model, instance=True, **kw).estimator == "full"
     assert simulate(model, dtype="float32", **kw).estimator == "full"
@@ -171,7 +175,7 @@ def test_ill_conditioned_covariance_is_flagged_with_the_full_estimator_as_remedy
     model = DataModel(M=60, alpha=8.0)
     kw = dict(N=50, T=80, ridge=[0.0, 1e-3], seeds=8, seed=1)
     with pytest.warns(NumericalWarning, match="estimator='full'"):
-        cond = simulate(model, **kw)
+        cond = simulate(model, estimator="conditional", **kw)
     with pytest.warns(NumericalWarning):  # the full estimator's ridge-0 loss is ~1e-13
         full = simulate(model, estimator="full", **kw)
     gap = np.abs(cond.loss_mean - full.loss_mean)

@@ -8,7 +8,7 @@ grid point its own independent draw instead.
 
 Two estimators of the same expected loss (docs/estimators.md): ``full`` draws the training inputs
 X and the features U and sums the latent statistics (:mod:`.accumulate`); ``conditional``
-(the default for linear features) draws only U, sums ``C`` and ``D_ω`` and draws the training
+(opt-in, for linear features) draws only U, sums ``C`` and ``D_ω`` and draws the training
 features from their exact law given U (:mod:`.conditional`): unbiased, with variance no larger,
 and cheaper. The per-instance loss needs X and uses the full estimator.
 """
@@ -59,8 +59,8 @@ def _estimator(estimator: str | None, features: FeatureMap, instance: bool, dtyp
     no per-instance loss, float64) unless ``full`` is asked for; a clear error where it cannot
     apply."""
     linear = features.name == "linear" and features.sigma_b == 0.0
-    if estimator is None:
-        return "conditional" if linear and not instance and dtype == "float64" else "full"
+    if estimator is None:  # conditional is opt-in: see docs/estimators.md, "Known outliers"
+        return "full"
     estimator = check_choice("estimator", estimator, ESTIMATORS)
     if estimator == "conditional" and dtype != "float64":
         raise ConfigError(
@@ -144,11 +144,10 @@ def simulate(
         Also compute the loss for one fixed teacher/noise draw per seed (``instance_loss``);
         it needs the training inputs X, so it uses the ``full`` estimator.
     estimator : {"conditional", "full"}, optional
-        ``conditional`` draws the training features from their exact law given U (linear
-        features without a bias, float64; the default there), ``full`` draws X and U (the
-        default for nonlinear features, with ``instance`` and with float32). Both are unbiased
-        for the same expected loss; ``conditional`` has variance no larger and is faster
-        (docs/estimators.md).
+        ``full`` (the default) draws X and U; ``conditional`` draws the training features from
+        their exact law given U (linear features without a bias, float64 only) and is faster.
+        Both estimate the same expected loss, but ``conditional`` can return rare outlier seeds
+        when N > M and T is near M, so it is opt-in (docs/estimators.md).
     backend, device, dtype : str
         Array backend (``numpy`` or ``torch``), device (``cpu``/``cuda``) and precision.
     chunk : int, optional
