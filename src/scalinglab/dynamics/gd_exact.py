@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..simulation.ridge_loss import _eigh, _product, symmetric_product
+from ..simulation.ridge_loss import gram_eigh, product_into, symmetric_product
 
 
 @dataclass
@@ -65,7 +65,7 @@ def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> 
     var = float(noise) ** 2
     primal = N <= T
     gram = F.T @ F if primal else F @ F.T
-    s, V = _eigh(np, gram)
+    s, V = gram_eigh(np, gram)
     s_max = max(float(s[-1]), 0.0)
     cutoff = max(N, T) * np.finfo(np.float64).eps * s_max
     keep = s > cutoff
@@ -77,8 +77,8 @@ def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> 
         work = B.T @ V  # (T, N), reused as scratch below (fewer fresh allocations)
         work *= FV
         a = np.sum(work, axis=0)
-        Sp = symmetric_product(np, V, _product(S, V, work[:N]))
-        Q = symmetric_product(np, FV, _product(K, FV, work))
+        Sp = symmetric_product(np, V, product_into(S, V, work[:N]))
+        Q = symmetric_product(np, FV, product_into(K, FV, work))
         noise_diag = np.diagonal(Sp) * s_pos
         q_over_s = np.where(keep, (np.diagonal(Q) + var * s_pos) / np.where(keep, s, 1.0), 0.0)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -90,8 +90,8 @@ def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> 
         work = B @ V  # (N, T), reused as scratch below
         work *= FtY
         a = np.sum(work, axis=0)
-        P = symmetric_product(np, FtY, _product(S, FtY, work))
-        Kp = symmetric_product(np, V, _product(K, V, work[:T]))
+        P = symmetric_product(np, FtY, product_into(S, FtY, work))
+        Kp = symmetric_product(np, V, product_into(K, V, work[:T]))
         noise_diag = np.diagonal(P)
         with np.errstate(over="ignore", invalid="ignore"):
             train2T = np.sum((f * f) * (np.diagonal(Kp) + var)[None, :], axis=1)

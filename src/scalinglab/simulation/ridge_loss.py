@@ -50,7 +50,7 @@ class RidgeLosses:
     rank: int
 
 
-def _eigh(xp: Any, gram: Any) -> tuple[Any, Any]:
+def gram_eigh(xp: Any, gram: Any) -> tuple[Any, Any]:
     """Eigendecomposition of a fresh symmetric Gram matrix (LAPACK syevd; NumPy arrays are
     decomposed in place, without the copy and finiteness pass of ``numpy.linalg.eigh``)."""
     if isinstance(gram, np.ndarray):  # gramᵀ = gram is Fortran-ordered: decomposed in place
@@ -58,7 +58,7 @@ def _eigh(xp: Any, gram: Any) -> tuple[Any, Any]:
     return xp.linalg.eigh(gram)
 
 
-def _product(a: Any, b: Any, out: Any) -> Any:
+def product_into(a: Any, b: Any, out: Any) -> Any:
     """``a @ b``, written into the dead buffer ``out`` on NumPy when the shapes fit (fewer fresh
     allocations, whose first-touch page faults cost as much as a product on small machines)."""
     if isinstance(out, np.ndarray) and out.shape == (a.shape[0], b.shape[1]):
@@ -117,7 +117,7 @@ def gram_spectrum(
     """
     xp = array_namespace(gram)
     ridges = np.asarray(ridges, dtype=np.float64)
-    s, V = _eigh(xp, gram)
+    s, V = gram_eigh(xp, gram)
     eps = float(xp.finfo(s.dtype).eps)
     # Null directions of F show up as eigenvalues of order ε·max(s) from the Gram product
     # (ε_in²·max(s) when F itself carries relative errors ε_in from a float32 accumulation).
@@ -236,8 +236,8 @@ def ridge_losses(
         work = B.T @ V  # (T, N), reused below
         work *= FV
         a = xp.sum(work, axis=0)  # a_k = v_kᵀ Fᵀ Bᵀ v_k
-        Sp = symmetric_product(xp, V, _product(S, V, work[:N]))
-        Q = symmetric_product(xp, FV, _product(K, FV, work))
+        Sp = symmetric_product(xp, V, product_into(S, V, work[:N]))
+        Q = symmetric_product(xp, FV, product_into(K, FV, work))
         noise_diag = xp.linalg.diagonal(Sp) * spec.s_pos
         # training: 2T·train = tr(K) + σ²T − Σ_k (1 − f_k²) Q'_kk / s_k, Q' = Q + σ² diag(s)
         train2T = primal_train(xp, spec, xp.linalg.diagonal(Q), trK, var, T)
@@ -248,8 +248,8 @@ def ridge_losses(
         work = B @ V  # (N, T), reused below
         work *= FtY
         a = xp.sum(work, axis=0)  # a_k = (B y_k)·(Fᵀ y_k)
-        P = symmetric_product(xp, FtY, _product(S, FtY, work))
-        Kp = symmetric_product(xp, V, _product(K, V, work[:T]))
+        P = symmetric_product(xp, FtY, product_into(S, FtY, work))
+        Kp = symmetric_product(xp, V, product_into(K, V, work[:T]))
         noise_diag = xp.linalg.diagonal(P)
         # training: 2T·train = Σ_k f_k² (K'_kk + σ²)
         train2T = xp.sum((f * f) * (xp.linalg.diagonal(Kp) + var)[None, :], axis=1)
