@@ -169,15 +169,16 @@ def test_a_lost_scheduler_is_not_a_task_failure(tmp_path, sweep_file, reference)
     bin_dir = Path(sys.executable).parent
     port = 20000 + os.getpid() % 20000
     address = f"tcp://127.0.0.1:{port}"
+    # 0.5 s a task: 15 s of work, so the scheduler dies mid-sweep on a fast machine too. The
+    # tasks run on the external worker, so the worker is the process that needs the hook.
+    env = {**os.environ, FAULT_ENV: "sleep:*:0.5"}
     scheduler = subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--port", str(port),
                                   "--no-dashboard"], stderr=subprocess.DEVNULL)  # fmt: skip
     worker = subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1",
-                               "--no-dashboard"], stderr=subprocess.DEVNULL)  # fmt: skip
+                               "--no-dashboard"], stderr=subprocess.DEVNULL, env=env)  # fmt: skip
     try:
         out = tmp_path / "out"
         args = ["sweep", "run", str(sweep_file), "--out", str(out), "--scheduler", address]
-        # 0.5 s a task: 15 s of work, so the scheduler dies mid-sweep on a fast machine too
-        env = {**os.environ, FAULT_ENV: "sleep:*:0.5"}
         proc = subprocess.Popen([str(SCRIPT), *args, "--quiet"], stderr=subprocess.PIPE,
                                 text=True, env=env)  # fmt: skip
         _wait_for_parts(out, proc)
