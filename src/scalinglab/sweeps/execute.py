@@ -8,7 +8,9 @@ trip instead of a few hundred. Each batch runs its tasks with pinned threads
 Failures: a task that raises is retried inside its batch and then reported with its error.
 A worker that dies is handled by Dask (the nanny or the job scheduler restarts it and the batch
 is rescheduled); a batch whose workers die too often (``KilledWorker``) is split into single
-tasks so that only the task that kills its worker is reported failed. Losing the scheduler or
+tasks, and a single task that still gets ``KilledWorker`` is run again alone once the others have
+ended, so that only the task that kills its worker is reported failed (a worker's death also
+counts against the innocent tasks queued on it). Losing the scheduler or
 the cluster is not a task failure: :class:`~.errors.ClusterLost` is raised and the run stops,
 keeping every finished task.
 """
@@ -236,6 +238,16 @@ def execute(
         for batch in plan_batches(tasks, task_seconds, workers):
             submit(batch)
         pending = as_completed(list(futures))
+        suspects: list[Task] = []  # single tasks that got KilledWorker next to others
+        isolated = False
+
+        def isolate_next() -> bool:
+            """Once nothing else runs, submit the next suspect alone; True if one was."""
+            if suspects and not futures:
+                pending.add(submit([suspects.pop()]))
+                return True
+            return False
+
         for future in pending:
             batch = futures.pop(future)
             try:
@@ -244,8 +256,11 @@ def execute(
                 if len(batch) > 1:  # find the task that kills its worker: one at a time
                     for task in batch:
                         pending.add(submit([task]))
-                else:
+                elif isolated:  # it ran alone and still killed its worker
                     yield batch[0], None, f"KilledWorker: {_first_line(exc)}"
+                else:
+                    suspects.append(batch[0])
+                isolated = isolate_next() or isolated
                 continue
             except Exception as exc:
                 # a closed connection, a cancelled future or a closing client: the scheduler
@@ -263,3 +278,4 @@ def execute(
             finally:
                 future.release()
             yield from outcomes
+            isolated = isolate_next() or isolated
