@@ -1,0 +1,36 @@
+// Evaluate calls of the page's dynamics theory (src/scalinglab/explore/dynamics.js) for the
+// golden tests. stdin: {"module": path, "calls": [{"fn": name, "args": [...]}]}; stdout: the
+// results in order (typed arrays as arrays; an error as {"error": message}). Non-finite numbers
+// travel as the strings 'inf', '-inf', 'nan' (JSON has no Infinity).
+'use strict';
+const fs = require('fs');
+
+const decode = (v) => {
+  if (v === 'inf') return Infinity;
+  if (v === '-inf') return -Infinity;
+  if (v === 'nan') return NaN;
+  if (Array.isArray(v)) return v.map(decode);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decode(x)]));
+  }
+  return v;
+};
+
+const input = decode(JSON.parse(fs.readFileSync(0, 'utf8')));
+const dynamics = require(input.module);
+const results = input.calls.map((call) => {
+  try {
+    const out = dynamics[call.fn](...call.args);
+    return ArrayBuffer.isView(out) ? Array.from(out) : out;
+  } catch (err) {
+    return { error: err.message };
+  }
+});
+const replacer = (key, v) => {
+  if (ArrayBuffer.isView(v)) return Array.from(v);
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  }
+  return v;
+};
+process.stdout.write(JSON.stringify(results, replacer));
