@@ -223,9 +223,19 @@
     return [d1, delta * e];
   }
 
+  /** d1 alone at one real delta (the bisections). */
+  function d1Real(delta, quad) {
+    const lam = quad.lam;
+    const w = quad.weight;
+    let d1 = 0;
+    for (let k = 0; k < lam.length; k++) d1 += (lam[k] * (1.0 / (lam[k] + delta))) * w[k];
+    return d1;
+  }
+
   /**
    * d1, e and (tau) tau = sum v^2 lambda/(lambda + delta) at one complex delta (_sums): out is
-   * a Float64Array(6) of the real and imaginary parts [d1, e, tau].
+   * a Float64Array(6) of the real and imaginary parts [d1, e, tau]. 1/(lambda + delta) is
+   * NumPy's complex division (cdiv), written out here: this loop is the page's hot path.
    */
   function sumsComplex(dr, di, quad, tau, out) {
     const lam = quad.lam;
@@ -237,8 +247,22 @@
     let ei = 0;
     let tr = 0;
     let ti = 0;
+    const abi = Math.abs(di);
     for (let k = 0; k < lam.length; k++) {
-      const [ir, ii] = cdiv(1.0, 0.0, lam[k] + dr, di);
+      const br = lam[k] + dr;
+      let ir;
+      let ii;
+      if (Math.abs(br) >= abi) {
+        const rat = di / br;
+        const scl = 1.0 / (br + di * rat);
+        ir = (1.0 + 0.0 * rat) * scl;
+        ii = (0.0 - 1.0 * rat) * scl;
+      } else {
+        const rat = br / di;
+        const scl = 1.0 / (di + br * rat);
+        ir = (1.0 * rat + 0.0) * scl;
+        ii = (0.0 * rat - 1.0) * scl;
+      }
       const rr = lam[k] * ir;
       const ri = lam[k] * ii;
       d1r += rr * w[k];
@@ -272,7 +296,7 @@
     for (let it = 0; it < 50; it++) {
       const mid = 0.5 * (lo + hi);
       const d = Math.exp(mid);
-      const d1 = sumsReal(d, quad)[0];
+      const d1 = d1Real(d, quad);
       const h = d1 < P ? d * (N - d1) * (1.0 - d1 * invT) - target : -1.0;
       if (h < 0) lo = mid;
       else hi = mid;
@@ -369,7 +393,7 @@
       best = -Infinity;
       for (let k = 0; k < grid.length; k++) {
         const x = -lam1 * (1.0 + grid[k]);
-        const d1 = sumsReal(x, quad)[0];
+        const d1 = d1Real(x, quad);
         const z = s2 * x * (N - d1) * (1.0 - d1 * invT);
         if (z > best) {
           best = z;
@@ -384,9 +408,11 @@
   /**
    * Contour nodes and measures of the feature spectrum of N < M features (contour_modes):
    * sum_k w_k psi(c_k) = Re sum_q m_q psi(zeta_q) for w_k = 1 (counts) and w_k = u_k(0) (u0).
-   * Rmax bounds the arc radius (null: none). `quad` may be passed to reuse the latent sums.
+   * Rmax bounds the arc radius (null: none). `quad` may be passed to reuse the latent sums and
+   * `cache` (a Map kept by the caller for one spectrum: M, alpha, lambda_plus, sigma_w, sigma_u)
+   * to reuse the top edge and the modes of an (N, R) already solved.
    */
-  function contourModes(model, N, Rmax, quad) {
+  function contourModes(model, N, Rmax, quad, cache) {
     const M = Math.floor(model.M);
     if (N >= M) {
       throw new RangeError(`The 'N' parameter must be below M = ${M} for the SGD theory. ` +
@@ -394,13 +420,15 @@
     }
     quad = quad || latentQuadrature(model);
     const s2 = (model.sigma_u * model.sigma_u) / M;
-    const cTop = topEdge(N, s2, quad, null);
+    const cTop = memo(cache, `top|${N}`, () => topEdge(N, s2, quad, null));
     const R = Rmax === null || Rmax === undefined ? 1.5 * cTop : Math.min(1.5 * cTop, Rmax);
     if (R <= 1.02 * cTop) {
       throw new RangeError("The 'lr' parameter must leave the SGD map contracting beyond the " +
         `top of the feature spectrum (c_max = ${cTop.toPrecision(4)}). Got a learning rate too ` +
         'close to the stability limit instead.');
     }
+    const hit = cache ? cache.get(`modes|${N}|${R}`) : undefined;
+    if (hit) return hit;
     const deltaN = realDelta(1e-300, N, s2, quad, null);
     const c2 = sumsReal(2 * deltaN, quad)[0];
     const cLow = s2 * deltaN * Math.max(1.0, N - c2);
@@ -451,8 +479,21 @@
       u0[0][k] = mr * guR - mi * guI;
       u0[1][k] = mr * guI + mi * guR;
     }
-    return { zr: zr, zi: zi, counts: counts, u0: u0,
+    const modes = { zr: zr, zi: zi, counts: counts, u0: u0,
       floor: Math.max(quad.signal - tauNr, 0.0), cTop: cTop };
+    if (cache) cache.set(`modes|${N}|${R}`, modes);
+    return modes;
+  }
+
+  /** cache.get(key), computed by make() and kept when missing (no cache: make()). */
+  function memo(cache, key, make) {
+    if (!cache) return make();
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = make();
+      cache.set(key, value);
+    }
+    return value;
   }
 
   // ------------------------------------------------------------------ recursion.py
@@ -659,17 +700,18 @@
   }
 
   /** 2b/(tr C + (b + 1) c_max) from the deterministic equivalent (theory_stable_lr). */
-  function theoryStableLr(model, N, batch, quad) {
+  function theoryStableLr(model, N, batch, quad, cache) {
     quad = quad || latentQuadrature(model);
     const s2 = featureScale(model);
     const trace = s2 * N * quad.total;
-    return (2.0 * batch) / (trace + (batch + 1) * topEdge(N, s2, quad, null));
+    const top = memo(cache, `top|${N}`, () => topEdge(N, s2, quad, null));
+    return (2.0 * batch) / (trace + (batch + 1) * top);
   }
 
   /** 2/x_max with x_max the top eigenvalue of F'F/T (gd_stable_lr). */
-  function gdStableLr(model, N, T, quad) {
+  function gdStableLr(model, N, T, quad, cache) {
     quad = quad || latentQuadrature(model);
-    return 2.0 / topEdge(N, featureScale(model), quad, T);
+    return 2.0 / memo(cache, `top|${N}|${T}`, () => topEdge(N, featureScale(model), quad, T));
   }
 
   function checkSteps(steps) {
@@ -682,9 +724,10 @@
 
   /**
    * The SGD theory's modes for (model, N, lr, batch, schedule, horizon), checked for stability
-   * (train_curve before the recursion): {modes, lrs, residual}. `quad` may be passed to reuse.
+   * (train_curve before the recursion): {modes, lrs, residual}. `quad` and `cache` may be
+   * passed to reuse (contourModes).
    */
-  function sgdSetup(model, N, horizon, lr, batch, schedule, quad) {
+  function sgdSetup(model, N, horizon, lr, batch, schedule, quad, cache) {
     const lrs = learningRates(schedule, lr, horizon);
     let etaMax = lr;
     if (lrs.length) {
@@ -692,7 +735,7 @@
       for (const v of lrs) etaMax = Math.max(etaMax, v);
     }
     const beta = 1.0 + 1.0 / batch;
-    const modes = contourModes(model, N, (0.9 * 2.0) / (beta * etaMax), quad);
+    const modes = contourModes(model, N, (0.9 * 2.0) / (beta * etaMax), quad, cache);
     const two = 2.0 * etaMax;
     const e2 = etaMax * etaMax;
     for (let k = 0; k < modes.zr.length; k++) {
@@ -703,7 +746,7 @@
       const ar = 1.0 - two * cr + e2 * (br * cr - bi * ci);
       const ai = -(two * ci) + e2 * (br * ci + bi * cr);
       if (Math.hypot(ar, ai) > 1.0 + 1e-9) {
-        const limit = theoryStableLr(model, N, batch, quad);
+        const limit = theoryStableLr(model, N, batch, quad, cache);
         throw new RangeError("The 'lr' parameter must be below the SGD stability range for " +
           `N = ${N} (about ${limit.toPrecision(4)}). Got ${etaMax} instead.`);
       }
@@ -790,10 +833,34 @@
     return Math.log(r);
   }
 
+  /** cdiv into out[0], out[1] (no allocation: the GD kernel's K^2 loop). */
+  function cdivInto(out, ar, ai, br, bi) {
+    const abr = Math.abs(br);
+    const abi = Math.abs(bi);
+    if (abr >= abi) {
+      if (abr === 0 && abi === 0) {
+        out[0] = ar / abr;
+        out[1] = ai / abi;
+        return;
+      }
+      const rat = bi / br;
+      const scl = 1.0 / (br + bi * rat);
+      out[0] = (ar + ai * rat) * scl;
+      out[1] = (ai - ar * rat) * scl;
+      return;
+    }
+    const rat = br / bi;
+    const scl = 1.0 / (bi + br * rat);
+    out[0] = (ar * rat + ai) * scl;
+    out[1] = (ai * rat - ar) * scl;
+  }
+
   /**
    * Deterministic-equivalent test loss of full-batch GD after each of `steps` updates on T
    * samples with N < M features (gd_train_curve): the four traces of docs/dynamics.md §4b as
-   * contour sums, the double trace a quadratic form over node pairs.
+   * contour sums, the double trace a quadratic form over node pairs. The reflected half of the
+   * contour is the complex conjugate of the lower half, and so is Delta there (the equations are
+   * real): it is solved once.
    */
   function gdTrainCurve(model, N, T, steps, lr, quad) {
     const M = Math.floor(model.M);
@@ -818,13 +885,23 @@
         'instead.');
     }
     const deltaP = realDelta(1e-300, N, s2, quad, T);
+    const invT = 1.0 / T; // NumPy divides a complex array by T as times 1/T
     const c = gdContour(s2 * deltaP, R);
-    const invT = 1.0 / T;
     const K = c.zr.length;
+    const half = K / 2;
     const zr = c.zr.map((v) => -v);
     const zi = c.zi.map((v) => -v);
-    const [dr, di] = solveDelta(zr, zi, N, s2, quad, T);
-    // per node: kappa, m = 1/(s2 delta), tau, d1, and the diagonal limits
+    const [hr, hi] = solveDelta(zr.subarray(0, half), zi.subarray(0, half), N, s2, quad, T);
+    const dr = new Float64Array(K);
+    const di = new Float64Array(K);
+    for (let k = 0; k < half; k++) {
+      dr[k] = hr[k];
+      di[k] = hi[k];
+      dr[half + k] = hr[k];
+      di[half + k] = -hi[k];
+    }
+    const tmp = new Float64Array(2);
+    // per node: kappa = s2 Delta (N - d1), m = 1/(s2 Delta), tau, d1, and the diagonal limits
     const kr = new Float64Array(K);
     const ki = new Float64Array(K);
     const mr = new Float64Array(K);
@@ -833,15 +910,16 @@
     const ti = new Float64Array(K);
     const d1r = new Float64Array(K);
     const d1i = new Float64Array(K);
-    const Xd = [new Float64Array(K), new Float64Array(K)];
-    const Qd = [new Float64Array(K), new Float64Array(K)];
+    const Xdr = new Float64Array(K);
+    const Xdi = new Float64Array(K);
+    const Qdr = new Float64Array(K);
+    const Qdi = new Float64Array(K);
     for (let k = 0; k < K; k++) {
       sumsComplex(dr[k], di[k], quad, true, s);
       d1r[k] = s[0];
       d1i[k] = s[1];
       tr[k] = s[4];
       ti[k] = s[5];
-      // kappa = s2 delta (N - d1)
       [kr[k], ki[k]] = cmul(s2 * dr[k], s2 * di[k], N - s[0], -s[1]);
       [mr[k], mi[k]] = cdiv(1.0, 0.0, s2 * dr[k], s2 * di[k]);
       // dkappa = s2 (N - d1 + e); dtau = -(sum pl/(lam + delta)^2)/dkappa; dm = -1/(s2 delta^2 dk)
@@ -851,10 +929,10 @@
       let i2i = 0;
       for (let q = 0; q < quad.lam.length; q++) {
         const xr = quad.lam[q] + dr[k];
-        const [sqr, sqi] = cmul(xr, di[k], xr, di[k]);
-        const [sr, si] = cdiv(1.0, 0.0, sqr, sqi); // 1/(lambda + delta)^2
-        i2r += sr * quad.powerLam[q];
-        i2i += si * quad.powerLam[q];
+        const xi = di[k];
+        cdivInto(tmp, 1.0, 0.0, xr * xr - xi * xi, xr * xi + xi * xr); // 1/(lambda + delta)^2
+        i2r += tmp[0] * quad.powerLam[q];
+        i2i += tmp[1] * quad.powerLam[q];
       }
       const [dtr, dti] = cdiv(-i2r, -i2i, dkr, dki);
       const [d2r, d2i] = cmul(dr[k], di[k], dr[k], di[k]);
@@ -864,55 +942,65 @@
       const [k2r, k2i] = cmul(kr[k], ki[k], kr[k], ki[k]);
       const [ar, ai] = cdiv(tauN - tr[k], -ti[k], k2r, k2i);
       const [br, bi] = cdiv(dtr, dti, kr[k], ki[k]);
-      Xd[0][k] = ar + br;
-      Xd[1][k] = ai + bi;
+      Xdr[k] = ar + br;
+      Xdi[k] = ai + bi;
       const [km2r, km2i] = cmul(2 * kr[k], 2 * ki[k], mr[k], mi[k]);
       const [kdr, kdi] = cmul(k2r, k2i, dmr, dmi);
-      Qd[0][k] = (N - km2r - kdr) * invT; // NumPy divides a complex array by T as times 1/T
-      Qd[1][k] = (-km2i - kdi) * invT;
+      Qdr[k] = (N - km2r - kdr) * invT;
+      Qdi[k] = (-km2i - kdi) * invT;
     }
-    // W(z_i, z_j) = (k_i k_j/(z_i z_j)) X_ij/(1 - Q_ij): row-major complex matrix
+    // W(z_i, z_j) = (k_i k_j/(z_i z_j)) X_ij/(1 - Q_ij): a row-major complex matrix
     const Wr = new Float64Array(K * K);
     const Wi = new Float64Array(K * K);
-    const pr = new Float64Array(K); // kappa/z
-    const pi = new Float64Array(K);
-    for (let k = 0; k < K; k++) [pr[k], pi[k]] = cdiv(kr[k], ki[k], zr[k], zi[k]);
     for (let i = 0; i < K; i++) {
+      const kir = kr[i];
+      const kii = ki[i];
       for (let j = 0; j < K; j++) {
+        const kjr = kr[j];
+        const kji = ki[j];
+        const kkr = kir * kjr - kii * kji;
+        const kki = kir * kji + kii * kjr;
         let Xr;
         let Xi;
         let Qr;
         let Qi;
         if (i === j) {
-          Xr = Xd[0][i];
-          Xi = Xd[1][i];
-          Qr = Qd[0][i];
-          Qi = Qd[1][i];
+          Xr = Xdr[i];
+          Xi = Xdi[i];
+          Qr = Qdr[i];
+          Qi = Qdi[i];
         } else {
           // X = tau_N/(ki kj) + ti/(ki (ki - kj)) + tj/(kj (kj - ki))
-          const [kkr, kki] = cmul(kr[i], ki[i], kr[j], ki[j]);
-          const [x1r, x1i] = cdiv(tauN, 0.0, kkr, kki);
-          const [a1r, a1i] = cmul(kr[i], ki[i], kr[i] - kr[j], ki[i] - ki[j]);
-          const [x2r, x2i] = cdiv(tr[i], ti[i], a1r, a1i);
-          const [a2r, a2i] = cmul(kr[j], ki[j], kr[j] - kr[i], ki[j] - ki[i]);
-          const [x3r, x3i] = cdiv(tr[j], ti[j], a2r, a2i);
-          Xr = x1r + x2r + x3r;
-          Xi = x1i + x2i + x3i;
+          cdivInto(tmp, tauN, 0.0, kkr, kki);
+          Xr = tmp[0];
+          Xi = tmp[1];
+          const ur = kir - kjr;
+          const ui = kii - kji;
+          cdivInto(tmp, tr[i], ti[i], kir * ur - kii * ui, kir * ui + kii * ur);
+          Xr += tmp[0];
+          Xi += tmp[1];
+          cdivInto(tmp, tr[j], ti[j], kjr * -ur - kji * -ui, kjr * -ui + kji * -ur);
+          Xr += tmp[0];
+          Xi += tmp[1];
           // Q = (N - ki mi - kj mj + ki kj (mi - mj)/(kj - ki))/T
-          const [b1r, b1i] = cmul(kr[i], ki[i], mr[i], mi[i]);
-          const [b2r, b2i] = cmul(kr[j], ki[j], mr[j], mi[j]);
-          const [b3r, b3i] = cmul(kkr, kki, mr[i] - mr[j], mi[i] - mi[j]);
-          const [b4r, b4i] = cdiv(b3r, b3i, kr[j] - kr[i], ki[j] - ki[i]);
-          Qr = (N - b1r - b2r + b4r) * invT;
-          Qi = (-b1i - b2i + b4i) * invT;
+          const b1r = kir * mr[i] - kii * mi[i];
+          const b1i = kir * mi[i] + kii * mr[i];
+          const b2r = kjr * mr[j] - kji * mi[j];
+          const b2i = kjr * mi[j] + kji * mr[j];
+          const vr = mr[i] - mr[j];
+          const vi = mi[i] - mi[j];
+          cdivInto(tmp, kkr * vr - kki * vi, kkr * vi + kki * vr, kjr - kir, kji - kii);
+          Qr = (N - b1r - b2r + tmp[0]) * invT;
+          Qi = (-b1i - b2i + tmp[1]) * invT;
         }
-        const [kkr, kki] = cmul(kr[i], ki[i], kr[j], ki[j]);
-        const [zzr, zzi] = cmul(zr[i], zi[i], zr[j], zi[j]);
-        const [ppr, ppi] = cdiv(kkr, kki, zzr, zzi);
-        const [xr, xi] = cmul(ppr, ppi, Xr, Xi);
-        const [wr, wi] = cdiv(xr, xi, 1.0 - Qr, -Qi);
-        Wr[i * K + j] = wr;
-        Wi[i * K + j] = wi;
+        const zzr = zr[i] * zr[j] - zi[i] * zi[j];
+        const zzi = zr[i] * zi[j] + zi[i] * zr[j];
+        cdivInto(tmp, kkr, kki, zzr, zzi);
+        const pr = tmp[0];
+        const pi = tmp[1];
+        cdivInto(tmp, pr * Xr - pi * Xi, pr * Xi + pi * Xr, 1.0 - Qr, -Qi);
+        Wr[i * K + j] = tmp[0];
+        Wi[i * K + j] = tmp[1];
       }
     }
     // per node: log(1 - lr zeta) and the single-trace weights
@@ -920,7 +1008,7 @@
     const lgi = new Float64Array(K);
     const f1r = new Float64Array(K); // -(tau_N - tau)/z
     const f1i = new Float64Array(K);
-    const fvr = new Float64Array(K); // -(kappa/z) d1 / zeta
+    const fvr = new Float64Array(K); // -(kappa/z) d1
     const fvi = new Float64Array(K);
     for (let k = 0; k < K; k++) {
       const xr = 1.0 - lr * c.zr[k];
@@ -930,14 +1018,15 @@
       const [ar, ai] = cdiv(tauN - tr[k], -ti[k], zr[k], zi[k]);
       f1r[k] = -ar;
       f1i[k] = -ai;
-      const [br, bi] = cmul(pr[k], pi[k], d1r[k], d1i[k]);
-      fvr[k] = -br; // -(kappa/z) d1
+      const [pr, pi] = cdiv(kr[k], ki[k], zr[k], zi[k]);
+      const [br, bi] = cmul(pr, pi, d1r[k], d1i[k]);
+      fvr[k] = -br;
       fvi[k] = -bi;
     }
     const out = new Float64Array(steps.length);
     const wqr = new Float64Array(K);
     const wqi = new Float64Array(K);
-    const scale = 1.0 / (2 * Math.PI); // 1/(2 pi i): divide by i at the end
+    const scale = 1.0 / (2 * Math.PI); // 1/(2 pi i) is -i times this
     for (let n = 0; n < steps.length; n++) {
       const t = steps[n];
       let T1r = 0;
@@ -945,17 +1034,19 @@
       let Vr = 0;
       let Vi = 0;
       for (let k = 0; k < K; k++) {
-        // q = 1 - exp(t log(1 - lr zeta))
+        // q = 1 - exp(t log(1 - lr zeta)); wq = dzeta q
         const ex = Math.exp(t * lgr[k]);
         const qr = 1.0 - ex * Math.cos(t * lgi[k]);
         const qi = -(ex * Math.sin(t * lgi[k]));
-        [wqr[k], wqi[k]] = cmul(c.dr[k], c.di[k], qr, qi);
-        T1r += wqr[k] * f1r[k] - wqi[k] * f1i[k];
-        T1i += wqr[k] * f1i[k] + wqi[k] * f1r[k];
-        const [a1r, a1i] = cmul(wqr[k], wqi[k], qr, qi);
-        const [a2r, a2i] = cdiv(a1r, a1i, c.zr[k], c.zi[k]); // wq q/zeta
-        Vr += a2r * fvr[k] - a2i * fvi[k];
-        Vi += a2r * fvi[k] + a2i * fvr[k];
+        const wr = c.dr[k] * qr - c.di[k] * qi;
+        const wi = c.dr[k] * qi + c.di[k] * qr;
+        wqr[k] = wr;
+        wqi[k] = wi;
+        T1r += wr * f1r[k] - wi * f1i[k];
+        T1i += wr * f1i[k] + wi * f1r[k];
+        cdivInto(tmp, wr * qr - wi * qi, wr * qi + wi * qr, c.zr[k], c.zi[k]); // wq q/zeta
+        Vr += tmp[0] * fvr[k] - tmp[1] * fvi[k];
+        Vi += tmp[0] * fvi[k] + tmp[1] * fvr[k];
       }
       let T2r = 0;
       let T2i = 0;

@@ -9,23 +9,26 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._validation import check_float, check_int
+from .._validation import check_choice, check_float, check_int
 from ..exceptions import ConfigError
+from ..dynamics.schedules import SCHEDULES
 from ..model import DataModel
 from .data import load_results
 
 __all__ = ["DEFAULTS", "MAX_BYTES", "render_explorer", "write_explorer"]
 
 _HERE = Path(__file__).parent
-SCRIPTS = ("theory.js", "plot.js", "app.js")  # inlined in this order
+SCRIPTS = ("theory.js", "dynamics.js", "plot.js", "app.js")  # inlined in this order
 MAX_BYTES = 2_000_000  # the page stays small enough to mail or attach
 
 DEFAULTS = {
     "M": 2000, "alpha": 1.0, "lambda_plus": 1.0, "sigma_u": 1.0, "sigma_w": 1.0, "noise": 0.0,
     "ridge": 0.0, "optimal": False, "N": 200, "T": 1000,
     "N_min": 10, "N_max": 100_000, "T_min": 10, "T_max": 100_000,
+    "optimizer": "sgd", "schedule": "constant", "lr_fraction": 0.5, "batch": 1,
+    "steps_max": 10_000,
 }  # fmt: skip
-_SIZES = ("N", "T", "N_min", "N_max", "T_min", "T_max")
+_SIZES = ("N", "T", "N_min", "N_max", "T_min", "T_max", "batch", "steps_max")
 
 
 def _script(name: str) -> str:
@@ -73,6 +76,9 @@ def _initial_state(params: dict, data: list[dict]) -> dict:
                 f"{state[f'{axis}_min']} and {state[f'{axis}_max']} instead."
             )
     state["optimal"] = bool(state["optimal"])
+    check_choice("optimizer", state["optimizer"], ("sgd", "gd"))
+    check_choice("schedule", state["schedule"], SCHEDULES)
+    check_float("lr_fraction", state["lr_fraction"], 0.0, 1.0, low_open=True, high_open=True)
     return state
 
 
@@ -104,7 +110,9 @@ def render_explorer(data: Sequence[str | os.PathLike] = (), **params) -> str:
     **params
         Starting values under the CLI names: ``M``, ``alpha``, ``lambda_plus``, ``sigma_u``,
         ``sigma_w``, ``noise``, ``ridge``, ``optimal`` (the optimal ridge), ``N``, ``T`` (the
-        point read out) and the panel ranges ``N_min``, ``N_max``, ``T_min``, ``T_max``. With
+        point read out), the panel ranges ``N_min``, ``N_max``, ``T_min``, ``T_max`` and the
+        loss-vs-steps panel's ``optimizer`` (sgd, gd), ``schedule``, ``lr_fraction`` (of each
+        N's stable learning rate), ``batch`` and ``steps_max``. With
         data and no value given, the first row's parameters and the data's size ranges are used.
     """
     return _page([load_results(path) for path in data], params)
