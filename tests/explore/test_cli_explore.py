@@ -100,6 +100,19 @@ def test_data_tables_are_embedded_with_the_common_schema(tmp_path):
     assert load_results(tmp_path / "legacy.csv")["values"][0][2] == pytest.approx(loss[0])
 
 
+def test_readme_command_with_dynamics(tmp_path, monkeypatch):
+    """README: ``scalinglab explore --out steps.html --optimizer sgd --batch 8 --schedule cosine
+    --lr-fraction 0.3 --steps-max 100000``: the loss-vs-steps panel starts there."""
+    monkeypatch.chdir(tmp_path)
+    args = ["explore", "--out", "steps.html", "--optimizer", "sgd", "--batch", "8", "--schedule",
+            "cosine", "--lr-fraction", "0.3", "--steps-max", "100000"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    state = config_of(Path("steps.html").read_text())["defaults"]
+    assert (state["optimizer"], state["batch"], state["schedule"]) == ("sgd", 8, "cosine")
+    assert (state["lr_fraction"], state["steps_max"]) == (0.3, 100_000)
+
+
 def test_readme_command_with_data(tmp_path, monkeypatch):
     """README: ``scalinglab explore --out explore.html --data results.parquet``."""
     monkeypatch.chdir(tmp_path)
@@ -127,6 +140,10 @@ def test_readme_command_with_data(tmp_path, monkeypatch):
         (["--ridge", "-1"], "'--ridge'"),
         (["--ridge", "best"], "'--ridge'"),
         (["--N", "0"], "'--N'"),
+        (["--lr-fraction", "1.5"], "'--lr-fraction'"),
+        (["--batch", "0"], "'--batch'"),
+        (["--steps-max", "0"], "'--steps-max'"),
+        (["--optimizer", "adam"], "'--optimizer'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, flag, tmp_path, capsys):
