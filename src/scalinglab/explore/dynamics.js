@@ -859,8 +859,8 @@
    * Deterministic-equivalent test loss of full-batch GD after each of `steps` updates on T
    * samples with N < M features (gd_train_curve): the four traces of docs/dynamics.md §4b as
    * contour sums, the double trace a quadratic form over node pairs. The reflected half of the
-   * contour is the complex conjugate of the lower half, and so is Delta there (the equations are
-   * real): it is solved once.
+   * contour is the complex conjugate of the lower half, and so are Delta and the kernel there
+   * (the equations are real): they are computed once.
    */
   function gdTrainCurve(model, N, T, steps, lr, quad) {
     const M = Math.floor(model.M);
@@ -949,10 +949,12 @@
       Qdr[k] = (N - km2r - kdr) * invT;
       Qdi[k] = (-km2i - kdi) * invT;
     }
-    // W(z_i, z_j) = (k_i k_j/(z_i z_j)) X_ij/(1 - Q_ij): a row-major complex matrix
-    const Wr = new Float64Array(K * K);
-    const Wi = new Float64Array(K * K);
-    for (let i = 0; i < K; i++) {
+    // W(z_i, z_j) = (k_i k_j/(z_i z_j)) X_ij/(1 - Q_ij), row-major, the rows of the lower half
+    // of the contour: the reflected rows are their conjugates, and since dzeta q is minus the
+    // conjugate there too, Re sum_ij wq_i W_ij wq_j = 2 Re sum_(i < K/2) wq_i (W wq)_i
+    const Wr = new Float64Array(half * K);
+    const Wi = new Float64Array(half * K);
+    for (let i = 0; i < half; i++) {
       const kir = kr[i];
       const kii = ki[i];
       for (let j = 0; j < K; j++) {
@@ -1050,7 +1052,7 @@
       }
       let T2r = 0;
       let T2i = 0;
-      for (let i = 0; i < K; i++) {
+      for (let i = 0; i < half; i++) {
         let sr = 0;
         let si = 0;
         const row = i * K;
@@ -1064,7 +1066,7 @@
       // Re[x/(2 pi i)] = Im(x)/(2 pi); Re[x/(2 pi i)^2] = -Re(x)/(4 pi^2)
       const t1 = T1i * scale;
       const v = Vi * scale * invT;
-      const t2 = -(scale * scale) * T2r;
+      const t2 = -(scale * scale) * (2.0 * T2r);
       const excess = tauN - 2.0 * t1 + t2 + residual * v;
       out[n] = 0.5 * (Math.max(excess, 0.0) + floor);
     }
