@@ -760,7 +760,7 @@
   }
 
   // ------------------------------------------------------------------ training dynamics
-  const DYNAMICS_BUDGET = 20; // ms of loss-vs-steps curves per redraw while a slider moves
+  const DYNAMICS_BUDGET = 10; // ms of loss-vs-steps curves per redraw while a slider moves
   let dynKey = '';
   let dyn = null;
 
