@@ -24,7 +24,7 @@ from _helpers.chromium import Page, artifacts_dir, external_requests, require_ch
 from _helpers.explore_page import await_value, move_slider
 
 RTOL = 1e-9  # the page prints 15 significant digits; the theory ports agree to ~1e-15
-QUERY = "?alpha=0.5&M=10000&ridge=1e-3&noise=0.1&N=300&T=2000"
+QUERY = "?alpha=0.5&M=10000&ridge=1e-3&noise=0.1&N=300&T=2000&steps_max=3000"
 EXTREMES = (
     "?M=10&alpha=3&ridge=1e4&noise=2&N=5&T=7&N_min=1&T_min=1&N_max=1000&T_max=1000",
     "?M=3000&ridge=0&noise=0.5&N=400&T=400",  # ridgeless interpolation peak: inf
@@ -115,6 +115,7 @@ def test_explorer_in_headless_chromium(page_file, tmp_path_factory):
             0.1,
         )
         assert (state["N"], state["T"]) == (300, 2000)
+        assert_steps_match(page)  # the loss-vs-steps read-out (more in the slow test below)
         read = page.evaluate(READ)
         assert read["status"].startswith("10 of 10 data rows"), read["status"]
         # 2. moving sliders (each move redraws every panel; timings kept by the page)
@@ -189,6 +190,10 @@ STEPS_READ = """({state: window.explorer.state, steps: window.explorer.steps,
   })()})"""
 
 
+SELECT = """(() => { const s = document.getElementById('%s');
+  s.value = '%s'; s.dispatchEvent(new Event('change')); })()"""
+
+
 def python_steps_loss(state: dict, steps: dict) -> tuple[float, float]:
     """(loss after steps_max updates, the stable lr) from scalinglab.dynamics.theory."""
     from scalinglab.dynamics.theory import gd_stable_lr, theory_stable_lr, train_curve
@@ -214,7 +219,7 @@ def assert_steps_match(page: Page) -> dict:
     assert steps["lr"] == pytest.approx(state["lr_fraction"] * limit, rel=RTOL)
     assert float(read["shown"]) == pytest.approx(loss, rel=RTOL), (state, read["shown"], loss)
     # the command printed under the read-out gives the same number
-    args = read["command"].split()[1:] + ["--json"]
+    args = [*read["command"].split()[1:], "--json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, (args, result.output)
     (record,) = json.loads(result.output)
@@ -223,6 +228,7 @@ def assert_steps_match(page: Page) -> dict:
     return state
 
 
+@pytest.mark.slow
 def test_loss_vs_steps_in_headless_chromium(page_file):
     """The loss-vs-steps panel: SGD (schedules, batch, lr) and GD, read out and timed."""
     page = Page(require_chromium())
@@ -240,8 +246,7 @@ def test_loss_vs_steps_in_headless_chromium(page_file):
             state = assert_steps_match(page)
         assert (state["batch"], state["steps_max"], state["M"]) == (1, 1995, 10000)
         for select, value in [("schedule", "cosine"), ("schedule", "wsd"), ("optimizer", "gd")]:
-            page.evaluate(f"(() => {{ const s = document.getElementById('{select}'); "
-                          f"s.value = '{value}'; s.dispatchEvent(new Event('change')); }})()")  # fmt: skip
+            page.evaluate(SELECT % (select, value))
             assert assert_steps_match(page)[select] == value
         frames.append(move_slider(page, "lr_fraction", "0.5"))  # GD
         assert_steps_match(page)

@@ -59,7 +59,7 @@ def sgd_cases() -> list[tuple]:
     out = []
     schedules = itertools.cycle(["constant", "cosine", "wsd"])
     noises = itertools.cycle([0.0, 0.1, 1.0])
-    for k, m in enumerate(MODELS):
+    for m in MODELS:
         M = m[0]
         for N, batch, frac in [(max(M // 20, 5), 1, 0.5), (M // 4, 4, 0.9), (M // 2, 32, 0.2),
                                (int(0.95 * M), 1, 0.7)]:  # fmt: skip
@@ -91,8 +91,9 @@ def test_train_curve_golden_vectors():
         model = data_model(*m, noise=noise)
         lr = frac * theory_stable_lr(model, N, batch)
         expected.append(train_curve(model, N, steps, lr, batch=batch, schedule=schedule).loss)
-        calls.append({"fn": "trainCurve", "args": [js_model(*m, noise=noise), N, steps, lr,
-                                                   {"batch": batch, "schedule": schedule}]})  # fmt: skip
+        options = {"batch": batch, "schedule": schedule}
+        calls.append({"fn": "trainCurve",
+                      "args": [js_model(*m, noise=noise), N, steps, lr, options]})  # fmt: skip
         where.append(("sgd", m[0], m[1], N, batch, schedule, frac, noise))
     for m, N, T, frac, noise, steps in gd_cases():
         model = data_model(*m, noise=noise)
@@ -128,7 +129,8 @@ def test_stable_learning_rates_and_refusals():
     for got, ref in zip(out[:2], want, strict=True):
         assert got == pytest.approx(ref, rel=RTOL)
     for got in out[2:]:
-        assert isinstance(got, dict) and "'lr'" in got["error"] or "'N'" in got["error"], got
+        assert isinstance(got, dict), got
+        assert "'lr'" in got["error"] or "'N'" in got["error"], got
 
 
 @pytest.mark.parametrize("schedule", ["constant", "cosine", "wsd"])
@@ -136,8 +138,8 @@ def test_learning_rate_schedules(schedule):
     from scalinglab.dynamics.schedules import learning_rates
 
     steps = 997
-    (got,) = run_node(CALLS, {"module": str(asset_path("dynamics.js")),
-                              "calls": [{"fn": "learningRates", "args": [schedule, 0.3, steps]}]})  # fmt: skip
+    call = {"fn": "learningRates", "args": [schedule, 0.3, steps]}
+    (got,) = run_node(CALLS, {"module": str(asset_path("dynamics.js")), "calls": [call]})
     # the same arithmetic; cosine goes through libm's cos and V8's, which may differ in the last
     # bit: 1.1e-16 absolute in 1 + cos, i.e. 0.5 · 0.3 · 1.1e-16 in the rate (atol 1e-16)
     np.testing.assert_allclose(got, learning_rates(schedule, 0.3, steps), rtol=1e-15, atol=1e-16)

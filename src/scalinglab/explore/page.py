@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._validation import check_choice, check_float, check_int
-from ..exceptions import ConfigError
 from ..dynamics.schedules import SCHEDULES
+from ..exceptions import ConfigError
 from ..model import DataModel
 from .data import load_results
 
