@@ -21,7 +21,7 @@ from scalinglab.cli import cli
 from scalinglab.explore import write_explorer
 
 from _helpers.chromium import Page, artifacts_dir, external_requests, require_chromium
-from _helpers.explore_page import await_value, move_slider
+from _helpers.explore_page import await_value, move_slider, open_page
 
 RTOL = 1e-9  # the page prints 15 significant digits; the theory ports agree to ~1e-15
 QUERY = "?alpha=0.5&M=10000&ridge=1e-3&noise=0.1&N=300&T=2000&steps_max=3000"
@@ -103,9 +103,7 @@ def test_explorer_in_headless_chromium(page_file, tmp_path_factory):
     page = Page(require_chromium())
     frames = []
     try:
-        page.call("Network.enable")
-        page.navigate(page_file.resolve().as_uri() + QUERY)
-        assert page.evaluate("window.explorer.ready") is True
+        open_page(page, page_file, QUERY)
         # 1. the query string sets the parameters
         state = assert_shown_matches(page)
         assert (state["alpha"], state["M"], state["ridge"], state["noise"]) == (
@@ -234,9 +232,7 @@ def test_loss_vs_steps_in_headless_chromium(page_file):
     page = Page(require_chromium())
     frames = []
     try:
-        page.call("Network.enable")
-        page.navigate(page_file.resolve().as_uri() + STEPS_QUERY)
-        assert page.evaluate("window.explorer.ready") is True
+        open_page(page, page_file, STEPS_QUERY)
         state = assert_steps_match(page)
         assert (state["steps_max"], state["batch"], state["lr_fraction"]) == (3000, 4, 0.4)
         for key, position in [("lr_fraction", "0.7"), ("batch", "0"), ("steps_max", "3.3"),

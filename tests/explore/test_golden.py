@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scalinglab import DataModel, compute_optimal, optimal_ridge, predict
+from scalinglab import compute_optimal, optimal_ridge, predict
 from scalinglab.explore import asset_path
 
+from _helpers.explore_page import data_model, js_model
 from _helpers.node import run_node
 
 CALLS = Path(__file__).with_name("theory_calls.js")
@@ -75,16 +76,6 @@ def points() -> list[tuple]:
         for j, ((N, T), ridge) in enumerate(itertools.product(sizes(model[0]), RIDGES)):
             out.append((model, float(N), float(T), ridge, NOISES[(j + k) % len(NOISES)]))
     return out
-
-
-def data_model(M, alpha, lambda_plus, sigma_w, sigma_u, noise=0.0) -> DataModel:
-    return DataModel(M=M, alpha=alpha, lambda_plus=lambda_plus, sigma_w=sigma_w,
-                     sigma_u=sigma_u, noise=noise)  # fmt: skip
-
-
-def js_model(M, alpha, lambda_plus, sigma_w, sigma_u, noise=0.0) -> dict:
-    return {"M": M, "alpha": alpha, "lambda_plus": lambda_plus, "sigma_w": sigma_w,
-            "sigma_u": sigma_u, "noise": noise}  # fmt: skip
 
 
 def node(calls: list[dict]) -> list:

@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scalinglab import DataModel
 from scalinglab.dynamics.theory import gd_stable_lr, theory_stable_lr, train_curve
 from scalinglab.exceptions import ConfigError
 from scalinglab.explore import asset_path
 
+from _helpers.explore_page import data_model, js_model
 from _helpers.node import run_node
 
-CALLS = Path(__file__).with_name("dynamics_calls.js")
+CALLS = Path(__file__).with_name("theory_calls.js")
 RTOL = 1e-9
 
 # (M, alpha, lambda_plus, sigma_w, sigma_u): exact latent sums (M <= 256) and the Gauss–Legendre
@@ -42,16 +42,6 @@ MODELS = [
 ]
 STEPS = [0, 1, 2, 3, 5, 10, 20, 50, 100, 300, 700, 1500, 3000]
 LONG = [1, 50, 5001, 20_000]  # constant lr beyond 5000 steps: composition by doubling
-
-
-def data_model(M, alpha, lambda_plus, sigma_w, sigma_u, noise=0.0) -> DataModel:
-    return DataModel(M=M, alpha=alpha, lambda_plus=lambda_plus, sigma_w=sigma_w,
-                     sigma_u=sigma_u, noise=noise)  # fmt: skip
-
-
-def js_model(M, alpha, lambda_plus, sigma_w, sigma_u, noise=0.0) -> dict:
-    return {"M": M, "alpha": alpha, "lambda_plus": lambda_plus, "sigma_w": sigma_w,
-            "sigma_u": sigma_u, "noise": noise}  # fmt: skip
 
 
 def sgd_cases() -> list[tuple]:
