@@ -248,6 +248,18 @@ def test_loss_vs_steps_in_headless_chromium(page_file):
         assert_steps_match(page)
         link = page.evaluate("document.getElementById('share-link').value")
         assert "optimizer=gd" in link and "schedule=wsd" in link, link
+        # small M (exact latent sums), a large batch with WSD, a huge M at small alpha
+        for query in (
+            "?M=10&N=5&T=7&N_min=1&T_min=1&N_max=1000&T_max=1000&steps_max=300",
+            "?batch=1000&schedule=wsd&steps_max=2000&noise=1",
+            "?M=10000000&alpha=0.1&N=100000&steps_max=4000&sigma_u=50&lambda_plus=0.01",
+        ):
+            page.navigate(page_file.resolve().as_uri() + query)
+            assert_steps_match(page)
+        # a learning rate the GD theory refuses is said so, naming the flag
+        page.navigate(page_file.resolve().as_uri() + "?optimizer=gd&lr_fraction=0.95")
+        assert page.evaluate("document.getElementById('loss-at-steps').textContent") == "—"
+        assert "'lr'" in page.evaluate("document.getElementById('steps-reason').textContent")
         page.navigate(page_file.resolve().as_uri() + "?M=500&N=800")  # N >= M: no dynamics
         assert page.evaluate("document.getElementById('loss-at-steps').textContent") == "—"
         assert "N < M" in page.evaluate("document.getElementById('steps-reason').textContent")

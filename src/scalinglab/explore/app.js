@@ -826,10 +826,10 @@
     const frame = Plot.prepare(el('loss-vs-steps'));
     const M = Math.floor(state.M);
     const gd = state.optimizer === 'gd';
-    const steps = stepGrid(fast ? (gd ? 16 : 40) : (gd ? 48 : 90));
+    const steps = stepGrid(fast ? (gd ? 16 : 40) : (gd ? 32 : 90));
     const others = curveValues('N', []).filter((N) => N < M && N !== state.N).slice(0, 4);
     const curves = [];
-    const problems = [];
+    const problems = new Map(); // N -> the theory's refusal
     const waiting = [];
     const start = performance.now();
     // the point's curve first (it is read out); while a slider moves, the other sizes are drawn
@@ -842,7 +842,7 @@
       try {
         curves.push(Object.assign({ N: N }, trainingCurve(N, steps)));
       } catch (err) {
-        problems.push(err.message);
+        problems.set(N, err.message);
       }
     }
     const point = curves.find((c) => c.N === state.N) || null;
@@ -868,13 +868,13 @@
         color: '#bbb' });
     }
     Plot.legend(frame, tr, items, 'bottom');
-    if (problems.length) writeProblem(frame, tr, problems[0]);
+    if (problems.size) writeProblem(frame, tr, problems.values().next().value);
     const readout = point ? point.loss[point.loss.length - 1] : NaN;
     el('loss-at-steps').textContent = point ? formatLoss(readout) : '—';
     el('steps-where').textContent = `N = ${state.N}, ${dynamicsLabel()}, ` +
       `${state.steps_max} steps, lr = ` + (point ? formatValue(point.lr) : '—');
     el('steps-reason').textContent = point ? '' : state.N >= M ?
-      'the dynamics theory needs N < M' : problems[problems.length - 1] || '';
+      'the dynamics theory needs N < M' : problems.get(state.N) || '';
     el('steps-command').textContent = point ? 'scalinglab dynamics ' +
       `--M ${M} --alpha ${state.alpha} --lambda-plus ${state.lambda_plus} ` +
       `--sigma-u ${state.sigma_u} --sigma-w ${state.sigma_w} --noise ${state.noise} ` +
