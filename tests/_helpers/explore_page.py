@@ -50,3 +50,22 @@ def open_page(page: Page, path, query: str) -> None:
     page.call("Network.enable")
     page.navigate(path.resolve().as_uri() + query)
     assert page.evaluate("window.explorer.ready") is True
+
+
+def training_curves(path, fraction: float = 0.3):
+    """``scalinglab dynamics --simulate`` records at N = 100, 200 (lr a fraction of each N's
+    stable limit), M = 2000, batch 4, written to ``path``."""
+    import pandas as pd
+
+    from scalinglab.dynamics import simulate_sgd
+    from scalinglab.dynamics.theory import theory_stable_lr
+
+    model = DataModel(M=2000, alpha=1.0, noise=0.1)
+    frames = []
+    for N in (100, 200):
+        lr = fraction * theory_stable_lr(model, N, 4)
+        run = simulate_sgd(model, [N], [0, 10, 100, 1000], lr, batch=4, seeds=2, seed=N)
+        frames.append(run.to_frame())
+    table = pd.concat(frames, ignore_index=True)
+    table.to_parquet(path)
+    return table

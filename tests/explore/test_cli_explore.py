@@ -18,6 +18,7 @@ from scalinglab.cli import cli, main
 from scalinglab.explore import MAX_BYTES, asset_path, load_results, render_explorer
 from scalinglab.explore.page import SCRIPTS
 
+from _helpers.explore_page import training_curves
 from _helpers.node import find_node
 
 CONFIG = re.compile(r'<script type="application/json" id="explore-config">(.*?)</script>', re.S)
@@ -184,3 +185,17 @@ def test_javascript_is_valid_and_offline(name):
     for api in ("fetch(", "XMLHttpRequest", "WebSocket", "EventSource", "import(", "http://",
                 "https://", "sendBeacon", "eval(", "new Function"):  # fmt: skip
         assert api not in text, (name, api)
+
+
+def test_training_curves_start_the_steps_panel(tmp_path):
+    """A ``scalinglab dynamics`` table sets the optimizer, batch, lr fraction and steps."""
+    training_curves(tmp_path / "curves.parquet")
+    html = render_explorer([tmp_path / "curves.parquet"])
+    config = config_of(html)
+    state = config["defaults"]
+    assert (state["optimizer"], state["batch"], state["steps_max"], state["N"]) == (
+        "sgd", 4, 1000, 100)  # fmt: skip
+    assert state["lr_fraction"] == pytest.approx(0.3, rel=1e-12)
+    (data,) = config["data"]
+    assert {"step", "optimizer", "batch", "schedule", "lr"} <= set(data["columns"])
+    assert len(data["values"]) == 6  # step 0 (T = 0 samples seen) is not drawn on a log axis

@@ -21,7 +21,7 @@ from scalinglab.cli import cli
 from scalinglab.explore import write_explorer
 
 from _helpers.chromium import Page, artifacts_dir, external_requests, require_chromium
-from _helpers.explore_page import await_value, move_slider, open_page
+from _helpers.explore_page import await_value, move_slider, open_page, training_curves
 
 RTOL = 1e-9  # the page prints 15 significant digits; the theory ports agree to ~1e-15
 QUERY = "?alpha=0.5&M=10000&ridge=1e-3&noise=0.1&N=300&T=2000&steps_max=3000"
@@ -227,7 +227,7 @@ def assert_steps_match(page: Page) -> dict:
 
 
 @pytest.mark.slow
-def test_loss_vs_steps_in_headless_chromium(page_file):
+def test_loss_vs_steps_in_headless_chromium(page_file, tmp_path_factory):
     """The loss-vs-steps panel: SGD (schedules, batch, lr) and GD, read out and timed."""
     page = Page(require_chromium())
     frames = []
@@ -260,6 +260,15 @@ def test_loss_vs_steps_in_headless_chromium(page_file):
         page.navigate(page_file.resolve().as_uri() + "?optimizer=gd&lr_fraction=0.95")
         assert page.evaluate("document.getElementById('loss-at-steps').textContent") == "—"
         assert "'lr'" in page.evaluate("document.getElementById('steps-reason').textContent")
+        # simulated training curves (--data) are drawn over the theory and start the panel
+        folder = tmp_path_factory.mktemp("curves")
+        training_curves(folder / "curves.parquet")
+        curves_page = write_explorer(folder / "curves.html", [folder / "curves.parquet"])
+        page.navigate(curves_page.resolve().as_uri())
+        assert_steps_match(page)
+        assert page.evaluate("window.explorer.steps.dataRows") == 6
+        status = page.evaluate("document.getElementById('data-status').textContent")
+        assert status.startswith("6 of 6 data rows") and "6 on loss vs steps" in status, status
         page.navigate(page_file.resolve().as_uri() + "?M=500&N=800")  # N >= M: no dynamics
         assert page.evaluate("document.getElementById('loss-at-steps').textContent") == "—"
         assert "N < M" in page.evaluate("document.getElementById('steps-reason').textContent")

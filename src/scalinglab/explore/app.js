@@ -338,14 +338,54 @@
     return true;
   }
 
+  /** Rows of training curves (a `step` column, `scalinglab dynamics`) go to loss vs steps. */
+  function isCurveRow(row) {
+    return Number.isFinite(row.step);
+  }
+
   function matchedRows() {
     const rows = [];
     let total = 0;
     for (const d of datasets) {
       total += d.rows.length;
-      for (const r of d.rows) if (matches(r)) rows.push(r);
+      for (const r of d.rows) if (!isCurveRow(r) && matches(r)) rows.push(r);
     }
     return { rows: rows, total: total };
+  }
+
+  /**
+   * Training-curve rows drawn on loss vs steps: the model's parameters, the optimizer, batch
+   * (SGD) or T (GD), the schedule, and the absolute lr equal to the page's for that row's N.
+   */
+  function matchedCurveRows() {
+    const rows = [];
+    const M = Math.floor(state.M);
+    for (const d of datasets) {
+      for (const r of d.rows) {
+        if (!isCurveRow(r) || !matches(r) || !(r.step >= 1 && r.step <= state.steps_max)) continue;
+        if (typeof r.optimizer === 'string' && r.optimizer !== state.optimizer) continue;
+        const gd = state.optimizer === 'gd';
+        if (gd ? r.T !== state.T : Number.isFinite(r.batch) && r.batch !== state.batch) continue;
+        if (!gd && typeof r.schedule === 'string' && r.schedule !== state.schedule) continue;
+        if (!(r.N < M)) continue;
+        try {
+          const lr = state.lr_fraction * stableLr(r.N);
+          if (Number.isFinite(r.lr) && Math.abs(r.lr - lr) > 1e-6 * lr) continue;
+        } catch (err) {
+          continue;
+        }
+        rows.push(r);
+      }
+    }
+    return rows;
+  }
+
+  /** The stable learning rate of N features for the current optimizer (cached). */
+  function stableLr(N) {
+    const d = dynContext();
+    const model = Object.assign({ noise: state.noise }, d.model);
+    return state.optimizer === 'gd' ? Dy.gdStableLr(model, N, state.T, d.quad, d.cache) :
+      Dy.theoryStableLr(model, N, state.batch, d.quad, d.cache);
   }
 
   function useDataParameters() {
@@ -355,6 +395,21 @@
       if (key in first && Number.isFinite(first[key])) state[key] = first[key];
     }
     if ('ridge' in first) state.optimal = false;
+    if (isCurveRow(first)) {
+      // the training run of the first row: its optimizer, batch or T, schedule, N and lr
+      if (CHOICES.optimizer.includes(first.optimizer)) state.optimizer = first.optimizer;
+      if (CHOICES.schedule.includes(first.schedule)) state.schedule = first.schedule;
+      if (state.optimizer === 'gd' && Number.isFinite(first.T)) state.T = first.T;
+      if (state.optimizer === 'sgd' && Number.isFinite(first.batch)) state.batch = first.batch;
+      state.N = first.N;
+      const last = Math.max(...datasets[0].rows.filter(isCurveRow).map((r) => r.step));
+      state.steps_max = Math.max(1, last);
+      try {
+        if (Number.isFinite(first.lr)) state.lr_fraction = first.lr / stableLr(first.N);
+      } catch (err) {
+        note(`The data's learning rate could not be matched: ${err.message}`, true);
+      }
+    }
     syncControls();
     changed(true);
   }
@@ -827,7 +882,8 @@
     const M = Math.floor(state.M);
     const gd = state.optimizer === 'gd';
     const steps = stepGrid(fast ? (gd ? 16 : 40) : (gd ? 32 : 90));
-    const others = curveValues('N', []).filter((N) => N < M && N !== state.N).slice(0, 4);
+    const data = matchedCurveRows();
+    const others = curveValues('N', data).filter((N) => N < M && N !== state.N).slice(0, 4);
     const curves = [];
     const problems = new Map(); // N -> the theory's refusal
     const waiting = [];
@@ -847,7 +903,8 @@
     }
     const point = curves.find((c) => c.N === state.N) || null;
     curves.sort((p, q) => p.N - q.N);
-    const y = Plot.extent(curves.map((c) => c.loss), true, 0.05);
+    const y = Plot.extent(curves.map((c) => c.loss).concat([data.map((r) => r.loss)]), true,
+      0.05);
     const tr = Plot.axes(frame, { x: [1, Math.max(steps[steps.length - 1], 2)], y: y,
       xlog: true, ylog: true, xlabel: 'steps (updates)', ylabel: 'test loss',
       title: `Loss vs steps (${dynamicsLabel()}, lr = ${state.lr_fraction} × limit)` });
@@ -857,12 +914,16 @@
       const color = mine ? '#000' : Plot.PALETTE[k % Plot.PALETTE.length];
       Plot.line(frame, tr, steps, Array.from(c.loss), mine ? { color: color, dash: [6, 3] } :
         { color: color });
+      const rows = data.filter((r) => r.N === c.N);
+      Plot.points(frame, tr, rows.map((r) => r.step), rows.map((r) => r.loss),
+        rows.map((r) => r.loss_sem), { color: color });
       items.push({ label: `N = ${formatValue(c.N)}` + (mine ? ' (point)' : ''), color: color,
         dash: mine ? [6, 3] : undefined });
     });
     if (state.N >= M) {
       items.push({ label: 'N ≥ M: the dynamics theory needs N < M', color: '#b00020' });
     }
+    if (data.length) items.push({ label: 'data ± s.e.m.', color: '#333', marker: true });
     if (waiting.length) {
       items.push({ label: `N = ${waiting.map(formatValue).join(', ')}: updating…`,
         color: '#bbb' });
@@ -883,7 +944,7 @@
         state.schedule) : '';
     window.explorer.steps = point ? { N: state.N, steps: state.steps_max, lr: point.lr,
       loss: readout, optimizer: state.optimizer, batch: state.batch, schedule: state.schedule,
-      T: state.T } : null;
+      T: state.T, dataRows: data.length } : null;
   }
 
   /** A refusal of the theory, written across the top of a panel. */
@@ -974,10 +1035,13 @@
     const start = performance.now();
     const timings = { fast: fast };
     const data = matchedRows();
+    const curveRows = data.total ? matchedCurveRows().length : 0;
+    const shown = data.rows.length + curveRows;
     el('data-status').textContent = data.total ?
-      `${data.rows.length} of ${data.total} data rows match the current parameters` +
-      (data.rows.length < data.total ? ' (M, alpha, …, noise, ridge columns)' : '') + '.' :
-      'No data loaded.';
+      `${shown} of ${data.total} data rows match the current parameters` +
+      (shown < data.total ? ' (M, alpha, …, noise, ridge columns; for training curves the ' +
+        'optimizer, batch or T, schedule and lr)' : '') +
+      (curveRows ? `; ${curveRows} on loss vs steps` : '') + '.' : 'No data loaded.';
     el('use-data-params').disabled = !data.total;
     for (const [name, draw] of PANELS) {
       const t = performance.now();

@@ -56,6 +56,8 @@ def _initial_state(params: dict, data: list[dict]) -> dict:
             state[f"{axis}_min"] = max(1, math.floor(min(values) / 2))
             state[f"{axis}_max"] = max(state[f"{axis}_min"] * 10, math.ceil(max(values) * 2))
         state["N"], state["T"] = max(1, round(first["N"])), max(1, round(first["T"]))
+        if isinstance(first.get("step"), int | float):
+            state.update(_training_run(state, first, data[0]))
     for key, value in params.items():
         if value is not None:
             state[key] = value
@@ -80,6 +82,32 @@ def _initial_state(params: dict, data: list[dict]) -> dict:
     check_choice("schedule", state["schedule"], SCHEDULES)
     check_float("lr_fraction", state["lr_fraction"], 0.0, 1.0, low_open=True, high_open=True)
     return state
+
+
+def _training_run(state: dict, first: dict, table: dict) -> dict:
+    """The loss-vs-steps settings of a table of training curves (``scalinglab dynamics``): its
+    first row's optimizer, batch, schedule and lr (as a fraction of that N's stable limit, when
+    the theory has one in (0, 1)), and the table's last step."""
+    from ..dynamics.theory import gd_stable_lr, theory_stable_lr
+
+    out = {"steps_max": max(1, int(max(row[table["columns"].index("step")]
+                                         for row in table["values"])))}  # fmt: skip
+    gd = first.get("optimizer") == "gd"
+    out["optimizer"] = "gd" if gd else "sgd"
+    if first.get("schedule") in SCHEDULES and not gd:
+        out["schedule"] = first["schedule"]
+    if isinstance(first.get("batch"), int | float) and not gd:
+        out["batch"] = max(1, round(first["batch"]))
+    N, lr = state["N"], first.get("lr")
+    if isinstance(lr, int | float) and N < state["M"]:
+        model = DataModel(M=state["M"], alpha=state["alpha"], lambda_plus=state["lambda_plus"],
+                          sigma_w=state["sigma_w"], sigma_u=state["sigma_u"],
+                          noise=state["noise"])  # fmt: skip
+        limit = (gd_stable_lr(model, N, state["T"]) if gd
+                 else theory_stable_lr(model, N, out.get("batch", 1)))  # fmt: skip
+        if 0 < lr / limit < 1:
+            out["lr_fraction"] = lr / limit
+    return out
 
 
 def _page(tables: list[dict], params: dict) -> str:
