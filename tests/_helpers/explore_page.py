@@ -1,6 +1,8 @@
-"""Driving the explorer page (``scalinglab explore``) in headless chromium: slider moves."""
+"""The explorer page's tests: driving it in headless chromium (slider moves), golden models."""
 
 from __future__ import annotations
+
+from scalinglab import DataModel
 
 from .chromium import Page
 
@@ -29,3 +31,41 @@ def await_value(page: Page, expression: str):
 def move_slider(page: Page, key: str, position: float | str) -> dict:
     """Move the slider of ``key`` to ``position`` (its log10 for log sliders); the timings."""
     return await_value(page, MOVE % (key, position))
+
+
+def data_model(M, alpha, lambda_plus, sigma_w, sigma_u, noise=0.0) -> DataModel:
+    """The Python model of a golden-vector case (M, alpha, lambda_plus, sigma_w, sigma_u)."""
+    return DataModel(M=M, alpha=alpha, lambda_plus=lambda_plus, sigma_w=sigma_w,
+                     sigma_u=sigma_u, noise=noise)  # fmt: skip
+
+
+def js_model(M, alpha, lambda_plus, sigma_w, sigma_u, noise=0.0) -> dict:
+    """The same model as the page's JavaScript takes it."""
+    return {"M": M, "alpha": alpha, "lambda_plus": lambda_plus, "sigma_w": sigma_w,
+            "sigma_u": sigma_u, "noise": noise}  # fmt: skip
+
+
+def open_page(page: Page, path, query: str) -> None:
+    """Load the page written at ``path`` with ``query``, recording network requests."""
+    page.call("Network.enable")
+    page.navigate(path.resolve().as_uri() + query)
+    assert page.evaluate("window.explorer.ready") is True
+
+
+def training_curves(path, fraction: float = 0.3):
+    """``scalinglab dynamics --simulate`` records at N = 100, 200 (lr a fraction of each N's
+    stable limit), M = 2000, batch 4, written to ``path``."""
+    import pandas as pd
+
+    from scalinglab.dynamics import simulate_sgd
+    from scalinglab.dynamics.theory import theory_stable_lr
+
+    model = DataModel(M=2000, alpha=1.0, noise=0.1)
+    frames = []
+    for N in (100, 200):
+        lr = fraction * theory_stable_lr(model, N, 4)
+        run = simulate_sgd(model, [N], [0, 10, 100, 1000], lr, batch=4, seeds=2, seed=N)
+        frames.append(run.to_frame())
+    table = pd.concat(frames, ignore_index=True)
+    table.to_parquet(path)
+    return table

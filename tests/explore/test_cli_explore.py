@@ -18,6 +18,7 @@ from scalinglab.cli import cli, main
 from scalinglab.explore import MAX_BYTES, asset_path, load_results, render_explorer
 from scalinglab.explore.page import SCRIPTS
 
+from _helpers.explore_page import training_curves
 from _helpers.node import find_node
 
 CONFIG = re.compile(r'<script type="application/json" id="explore-config">(.*?)</script>', re.S)
@@ -100,6 +101,19 @@ def test_data_tables_are_embedded_with_the_common_schema(tmp_path):
     assert load_results(tmp_path / "legacy.csv")["values"][0][2] == pytest.approx(loss[0])
 
 
+def test_readme_command_with_dynamics(tmp_path, monkeypatch):
+    """README: ``scalinglab explore --out steps.html --optimizer sgd --batch 8 --schedule cosine
+    --lr-fraction 0.3 --steps-max 100000``: the loss-vs-steps panel starts there."""
+    monkeypatch.chdir(tmp_path)
+    args = ["explore", "--out", "steps.html", "--optimizer", "sgd", "--batch", "8", "--schedule",
+            "cosine", "--lr-fraction", "0.3", "--steps-max", "100000"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    state = config_of(Path("steps.html").read_text())["defaults"]
+    assert (state["optimizer"], state["batch"], state["schedule"]) == ("sgd", 8, "cosine")
+    assert (state["lr_fraction"], state["steps_max"]) == (0.3, 100_000)
+
+
 def test_readme_command_with_data(tmp_path, monkeypatch):
     """README: ``scalinglab explore --out explore.html --data results.parquet``."""
     monkeypatch.chdir(tmp_path)
@@ -127,6 +141,10 @@ def test_readme_command_with_data(tmp_path, monkeypatch):
         (["--ridge", "-1"], "'--ridge'"),
         (["--ridge", "best"], "'--ridge'"),
         (["--N", "0"], "'--N'"),
+        (["--lr-fraction", "1.5"], "'--lr-fraction'"),
+        (["--batch", "0"], "'--batch'"),
+        (["--steps-max", "0"], "'--steps-max'"),
+        (["--optimizer", "adam"], "'--optimizer'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, flag, tmp_path, capsys):
@@ -167,3 +185,17 @@ def test_javascript_is_valid_and_offline(name):
     for api in ("fetch(", "XMLHttpRequest", "WebSocket", "EventSource", "import(", "http://",
                 "https://", "sendBeacon", "eval(", "new Function"):  # fmt: skip
         assert api not in text, (name, api)
+
+
+def test_training_curves_start_the_steps_panel(tmp_path):
+    """A ``scalinglab dynamics`` table sets the optimizer, batch, lr fraction and steps."""
+    training_curves(tmp_path / "curves.parquet")
+    html = render_explorer([tmp_path / "curves.parquet"])
+    config = config_of(html)
+    state = config["defaults"]
+    assert (state["optimizer"], state["batch"], state["steps_max"], state["N"]) == (
+        "sgd", 4, 1000, 100)  # fmt: skip
+    assert state["lr_fraction"] == pytest.approx(0.3, rel=1e-12)
+    (data,) = config["data"]
+    assert {"step", "optimizer", "batch", "schedule", "lr"} <= set(data["columns"])
+    assert len(data["values"]) == 6  # step 0 (T = 0 samples seen) is not drawn on a log axis

@@ -1,6 +1,7 @@
-// Evaluate calls of the page's theory (src/scalinglab/explore/theory.js) for the golden tests.
-// stdin: {"module": path, "calls": [{"fn": name, "args": [...]}]}; stdout: the results, in order.
-// Non-finite numbers travel as the strings 'inf', '-inf', 'nan' (JSON has no Infinity).
+// Evaluate calls of the page's theory (src/scalinglab/explore/theory.js or dynamics.js) for the
+// golden tests. stdin: {"module": path, "calls": [{"fn": name, "args": [...]}]}; stdout: the
+// results in order (typed arrays as arrays; a thrown error as {"error": message}). Non-finite
+// numbers travel as the strings 'inf', '-inf', 'nan' (JSON has no Infinity).
 'use strict';
 const fs = require('fs');
 
@@ -21,9 +22,14 @@ const results = input.calls.map((call) => {
   const args = call.fn === 'evaluate' || call.fn === 'optimalRidgeMany' ||
     call.fn === 'computeOptimal' ? [theory.spectrumOf(call.args[0]), ...call.args.slice(1)] :
     call.args;
-  return theory[call.fn](...args);
+  try {
+    return theory[call.fn](...args);
+  } catch (err) {
+    return { error: err.message };
+  }
 });
 const replacer = (key, v) => {
+  if (ArrayBuffer.isView(v)) return Array.from(v);
   if (typeof v === 'number' && !Number.isFinite(v)) {
     return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   }

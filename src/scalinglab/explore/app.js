@@ -1,7 +1,8 @@
 /*
- * The explorer page: controls, URL parameters, user data and the six panels.
+ * The explorer page: controls, URL parameters, user data and the seven panels.
  *
- * Every number drawn comes from ScalingTheory (theory.js, the port of scalinglab.theory). A
+ * Every number drawn comes from ScalingTheory (theory.js, the port of scalinglab.theory) or, for
+ * loss vs steps, ScalingDynamics (dynamics.js, the port of scalinglab.dynamics.theory). A
  * control's `input` event redraws every panel synchronously at interactive resolution (the time
  * is kept in window.explorer.timings); 250 ms after the last move the panels are redrawn at full
  * resolution and the compute-optimal path (about 85 solves per budget) is added.
@@ -9,6 +10,7 @@
 (function () {
   'use strict';
   const Th = window.ScalingTheory;
+  const Dy = window.ScalingDynamics;
   const Plot = window.Plot;
   const config = JSON.parse(document.getElementById('explore-config').textContent);
 
@@ -37,7 +39,16 @@
     { key: 'N_max', label: 'N to', kind: 'log', min: 0, max: 8, step: 0.05, integer: true },
     { key: 'T_min', label: 'T from', kind: 'log', min: 0, max: 8, step: 0.05, integer: true },
     { key: 'T_max', label: 'T to', kind: 'log', min: 0, max: 8, step: 0.05, integer: true },
+    { key: 'lr_fraction', label: 'lr / limit', kind: 'lin', min: 0.01, max: 0.95, step: 0.01,
+      help: 'learning rate as a fraction of each N\'s stable limit (SGD: 2b/(tr C + (b+1) ' +
+        'c_max); GD: 2/x_max of FᵀF/T)' },
+    { key: 'batch', label: 'batch', kind: 'log', min: 0, max: 3, step: 0.01, integer: true,
+      help: 'SGD: fresh samples per update (samples seen = steps × batch)' },
+    { key: 'steps_max', label: 'steps to', kind: 'log', min: 1, max: 5, step: 0.05,
+      integer: true, help: 'the last update drawn; the loss after it is read out' },
   ];
+  // the selects of the dynamics panel and their choices
+  const CHOICES = { optimizer: ['sgd', 'gd'], schedule: Dy.SCHEDULES };
   const BY_KEY = Object.fromEntries(CONTROLS.map((c) => [c.key, c]));
   const MODEL_KEYS = ['M', 'alpha', 'lambda_plus', 'sigma_u', 'sigma_w', 'noise'];
 
@@ -69,6 +80,8 @@
 
   function validValue(key, v) {
     if (!Number.isFinite(v)) return false;
+    if (key === 'lr_fraction') return v > 0 && v < 1;
+    if (key === 'batch' || key === 'steps_max') return v >= 1;
     if (key === 'noise' || key === 'ridge') return v >= 0;
     if (key === 'M' || key === 'N' || key === 'T' || key.endsWith('_min') || key.endsWith('_max')) {
       return v >= 1;
@@ -96,6 +109,15 @@
       if (c.key === 'N_min') {
         box.insertAdjacentHTML('beforeend', '<h3>Ranges of the panels</h3>');
       }
+      if (c.key === 'lr_fraction') {
+        box.insertAdjacentHTML('beforeend', '<h3>Training dynamics (loss vs steps)</h3>' +
+          '<div class="control"><label for="optimizer">optimizer</label><select id="optimizer">' +
+          '<option value="sgd">one-pass SGD (batch, schedule)</option><option value="gd">' +
+          'full-batch GD on T (point) samples</option></select></div>' +
+          '<div class="control"><label for="schedule">schedule</label><select id="schedule">' +
+          Dy.SCHEDULES.map((v) => `<option value="${v}">${v}</option>`).join('') +
+          '</select></div>');
+      }
       box.appendChild(row);
       const slider = el(`slider-${c.key}`);
       slider.addEventListener('input', () => {
@@ -122,6 +144,9 @@
         setParam('ridge', state.ridgeBefore || 1e-3, 'check');
       }
     });
+    for (const key of Object.keys(CHOICES)) {
+      el(key).addEventListener('change', (ev) => setParam(key, ev.target.value, 'select'));
+    }
     el('ridge-optimal').addEventListener('change', (ev) => {
       state.optimal = ev.target.checked;
       changed();
@@ -148,6 +173,9 @@
     el('slider-ridge').disabled = state.ridge === 0 || state.optimal;
     el('ridge-zero').checked = state.ridge === 0;
     el('ridge-optimal').checked = !!state.optimal;
+    for (const key of Object.keys(CHOICES)) el(key).value = state[key];
+    el('slider-batch').disabled = state.optimizer === 'gd';
+    el('schedule').disabled = state.optimizer === 'gd';
   }
 
   function setParam(key, value, source) {
@@ -186,9 +214,19 @@
         state.optimal = true;
         continue;
       }
+      if (key in CHOICES) {
+        if (CHOICES[key].includes(raw)) {
+          state[key] = raw;
+        } else {
+          messages.push(`The '${key}' parameter must be one of ${CHOICES[key].join(', ')}. ` +
+            `Got '${raw}' instead.`);
+        }
+        continue;
+      }
       if (!(key in BY_KEY)) {
         messages.push(`Unknown parameter '${key}' in the address, ignored. Known: ` +
-          `${CONTROLS.map((c) => c.key).join(', ')}, optimal_ridge, activation.`);
+          `${CONTROLS.map((c) => c.key).join(', ')}, optimizer, schedule, optimal_ridge, ` +
+          'activation.');
         continue;
       }
       const v = Number(raw);
@@ -212,6 +250,9 @@
     const parts = [];
     for (const c of CONTROLS) {
       if (state[c.key] !== config.defaults[c.key]) parts.push(`${c.key}=${state[c.key]}`);
+    }
+    for (const key of Object.keys(CHOICES)) {
+      if (state[key] !== config.defaults[key]) parts.push(`${key}=${state[key]}`);
     }
     if (state.optimal) parts.push('optimal_ridge=1');
     return parts.join('&');
@@ -297,14 +338,54 @@
     return true;
   }
 
+  /** Rows of training curves (a `step` column, `scalinglab dynamics`) go to loss vs steps. */
+  function isCurveRow(row) {
+    return Number.isFinite(row.step);
+  }
+
   function matchedRows() {
     const rows = [];
     let total = 0;
     for (const d of datasets) {
       total += d.rows.length;
-      for (const r of d.rows) if (matches(r)) rows.push(r);
+      for (const r of d.rows) if (!isCurveRow(r) && matches(r)) rows.push(r);
     }
     return { rows: rows, total: total };
+  }
+
+  /**
+   * Training-curve rows drawn on loss vs steps: the model's parameters, the optimizer, batch
+   * (SGD) or T (GD), the schedule, and the absolute lr equal to the page's for that row's N.
+   */
+  function matchedCurveRows() {
+    const rows = [];
+    const M = Math.floor(state.M);
+    for (const d of datasets) {
+      for (const r of d.rows) {
+        if (!isCurveRow(r) || !matches(r) || !(r.step >= 1 && r.step <= state.steps_max)) continue;
+        if (typeof r.optimizer === 'string' && r.optimizer !== state.optimizer) continue;
+        const gd = state.optimizer === 'gd';
+        if (gd ? r.T !== state.T : Number.isFinite(r.batch) && r.batch !== state.batch) continue;
+        if (!gd && typeof r.schedule === 'string' && r.schedule !== state.schedule) continue;
+        if (!(r.N < M)) continue;
+        try {
+          const lr = state.lr_fraction * stableLr(r.N);
+          if (Number.isFinite(r.lr) && Math.abs(r.lr - lr) > 1e-6 * lr) continue;
+        } catch (err) {
+          continue;
+        }
+        rows.push(r);
+      }
+    }
+    return rows;
+  }
+
+  /** The stable learning rate of N features for the current optimizer (cached). */
+  function stableLr(N) {
+    const d = dynContext();
+    const model = Object.assign({ noise: state.noise }, d.model);
+    return state.optimizer === 'gd' ? Dy.gdStableLr(model, N, state.T, d.quad, d.cache) :
+      Dy.theoryStableLr(model, N, state.batch, d.quad, d.cache);
   }
 
   function useDataParameters() {
@@ -314,6 +395,21 @@
       if (key in first && Number.isFinite(first[key])) state[key] = first[key];
     }
     if ('ridge' in first) state.optimal = false;
+    if (isCurveRow(first)) {
+      // the training run of the first row: its optimizer, batch or T, schedule, N and lr
+      if (CHOICES.optimizer.includes(first.optimizer)) state.optimizer = first.optimizer;
+      if (CHOICES.schedule.includes(first.schedule)) state.schedule = first.schedule;
+      if (state.optimizer === 'gd' && Number.isFinite(first.T)) state.T = first.T;
+      if (state.optimizer === 'sgd' && Number.isFinite(first.batch)) state.batch = first.batch;
+      state.N = first.N;
+      const last = Math.max(...datasets[0].rows.filter(isCurveRow).map((r) => r.step));
+      state.steps_max = Math.max(1, last);
+      try {
+        if (Number.isFinite(first.lr)) state.lr_fraction = first.lr / stableLr(first.N);
+      } catch (err) {
+        note(`The data's learning rate could not be matched: ${err.message}`, true);
+      }
+    }
     syncControls();
     changed(true);
   }
@@ -718,6 +814,151 @@
     Plot.legend(frame, tr, items);
   }
 
+  // ------------------------------------------------------------------ training dynamics
+  const DYNAMICS_BUDGET = 10; // ms of loss-vs-steps curves per redraw while a slider moves
+  let dynKey = '';
+  let dyn = null;
+
+  /** The latent sums and a cache of top edges and contour modes for the current spectrum. */
+  function dynContext() {
+    const M = Math.max(1, Math.floor(state.M));
+    const key = [M, state.alpha, state.lambda_plus, state.sigma_w, state.sigma_u].join('|');
+    if (key !== dynKey) {
+      dynKey = key;
+      const model = { M: M, alpha: state.alpha, lambda_plus: state.lambda_plus,
+        sigma_w: state.sigma_w, sigma_u: state.sigma_u };
+      dyn = { model: model, quad: Dy.latentQuadrature(model), cache: new Map(), gd: new Map() };
+    }
+    if (dyn.cache.size > 600) dyn.cache.clear();
+    if (dyn.gd.size > 200) dyn.gd.clear();
+    return dyn;
+  }
+
+  /**
+   * The loss after each of `steps` updates (ascending, ending at the horizon) for N features, at
+   * lr = lr_fraction x the stable limit of this N: one-pass SGD by the stepped recursion
+   * (dynamics.train_curve's, at every horizon), or GD on the point's T samples. Throws the
+   * theory's refusals (N >= M, lr too close to the limit).
+   */
+  function trainingCurve(N, steps) {
+    const d = dynContext();
+    const model = Object.assign({ noise: state.noise }, d.model);
+    if (state.optimizer === 'gd') {
+      const lr = state.lr_fraction * Dy.gdStableLr(model, N, state.T, d.quad, d.cache);
+      const key = [N, state.T, lr, state.noise, steps.join(',')].join('|');
+      let loss = d.gd.get(key);
+      if (loss === undefined) {
+        loss = Dy.gdTrainCurve(model, N, state.T, steps, lr, d.quad);
+        d.gd.set(key, loss);
+      }
+      return { lr: lr, loss: loss };
+    }
+    const lr = state.lr_fraction * Dy.theoryStableLr(model, N, state.batch, d.quad, d.cache);
+    const horizon = steps[steps.length - 1];
+    const setup = Dy.sgdSetup(model, N, horizon, lr, state.batch, state.schedule, d.quad,
+      d.cache);
+    return { lr: lr, loss: Dy.sgdModeLosses(setup.modes, setup.residual, setup.lrs, state.batch,
+      steps) };
+  }
+
+  /** Integer steps 1..steps_max, about n of them log-spaced (the horizon last). */
+  function stepGrid(n) {
+    const out = [];
+    for (const v of logspace(1, Math.max(state.steps_max, 1), n)) {
+      const s = Math.min(Math.round(v), state.steps_max);
+      if (!out.length || s > out[out.length - 1]) out.push(s);
+    }
+    if (out[out.length - 1] !== state.steps_max) out.push(state.steps_max);
+    return out;
+  }
+
+  function dynamicsLabel() {
+    if (state.optimizer === 'gd') return `GD on T = ${state.T}`;
+    return `SGD, batch ${state.batch}, ${state.schedule}`;
+  }
+
+  function drawSteps(fast) {
+    const frame = Plot.prepare(el('loss-vs-steps'));
+    const M = Math.floor(state.M);
+    const gd = state.optimizer === 'gd';
+    const steps = stepGrid(fast ? (gd ? 16 : 40) : (gd ? 32 : 90));
+    const data = matchedCurveRows();
+    const others = curveValues('N', data).filter((N) => N < M && N !== state.N).slice(0, 4);
+    const curves = [];
+    const problems = new Map(); // N -> the theory's refusal
+    const waiting = [];
+    const start = performance.now();
+    // the point's curve first (it is read out); while a slider moves, the other sizes are drawn
+    // within DYNAMICS_BUDGET ms and the rest follow when the sliders rest
+    for (const N of (state.N < M ? [state.N] : []).concat(others)) {
+      if (fast && curves.length && performance.now() - start > DYNAMICS_BUDGET) {
+        waiting.push(N);
+        continue;
+      }
+      try {
+        curves.push(Object.assign({ N: N }, trainingCurve(N, steps)));
+      } catch (err) {
+        problems.set(N, err.message);
+      }
+    }
+    const point = curves.find((c) => c.N === state.N) || null;
+    curves.sort((p, q) => p.N - q.N);
+    const y = Plot.extent(curves.map((c) => c.loss).concat([data.map((r) => r.loss)]), true,
+      0.05);
+    const tr = Plot.axes(frame, { x: [1, Math.max(steps[steps.length - 1], 2)], y: y,
+      xlog: true, ylog: true, xlabel: 'steps (updates)', ylabel: 'test loss',
+      title: `Loss vs steps (${dynamicsLabel()}, lr = ${state.lr_fraction} × limit)` });
+    const items = [];
+    curves.forEach((c, k) => {
+      const mine = point === c;
+      const color = mine ? '#000' : Plot.PALETTE[k % Plot.PALETTE.length];
+      Plot.line(frame, tr, steps, Array.from(c.loss), mine ? { color: color, dash: [6, 3] } :
+        { color: color });
+      const rows = data.filter((r) => r.N === c.N);
+      Plot.points(frame, tr, rows.map((r) => r.step), rows.map((r) => r.loss),
+        rows.map((r) => r.loss_sem), { color: color });
+      items.push({ label: `N = ${formatValue(c.N)}` + (mine ? ' (point)' : ''), color: color,
+        dash: mine ? [6, 3] : undefined });
+    });
+    if (state.N >= M) {
+      items.push({ label: 'N ≥ M: the dynamics theory needs N < M', color: '#b00020' });
+    }
+    if (data.length) items.push({ label: 'data ± s.e.m.', color: '#333', marker: true });
+    if (waiting.length) {
+      items.push({ label: `N = ${waiting.map(formatValue).join(', ')}: updating…`,
+        color: '#bbb' });
+    }
+    Plot.legend(frame, tr, items, 'bottom');
+    if (problems.size) writeProblem(frame, tr, problems.values().next().value);
+    const readout = point ? point.loss[point.loss.length - 1] : NaN;
+    el('loss-at-steps').textContent = point ? formatLoss(readout) : '—';
+    el('steps-where').textContent = `N = ${state.N}, ${dynamicsLabel()}, ` +
+      `${state.steps_max} steps, lr = ` + (point ? formatValue(point.lr) : '—');
+    el('steps-reason').textContent = point ? '' : state.N >= M ?
+      'the dynamics theory needs N < M' : problems.get(state.N) || '';
+    el('steps-command').textContent = point ? 'scalinglab dynamics ' +
+      `--M ${M} --alpha ${state.alpha} --lambda-plus ${state.lambda_plus} ` +
+      `--sigma-u ${state.sigma_u} --sigma-w ${state.sigma_w} --noise ${state.noise} ` +
+      `--N ${state.N} --lr ${point.lr} --steps ${state.steps_max} ` +
+      (gd ? `--optimizer gd --T ${state.T}` : `--batch ${state.batch} --schedule ` +
+        state.schedule) : '';
+    window.explorer.steps = point ? { N: state.N, steps: state.steps_max, lr: point.lr,
+      loss: readout, optimizer: state.optimizer, batch: state.batch, schedule: state.schedule,
+      T: state.T, dataRows: data.length } : null;
+  }
+
+  /** A refusal of the theory, written across the top of a panel. */
+  function writeProblem(frame, tr, text) {
+    const c = frame.ctx;
+    c.save();
+    c.font = '10px system-ui, sans-serif';
+    c.fillStyle = '#b00020';
+    c.textBaseline = 'top';
+    c.fillText(text.length > 110 ? `${text.slice(0, 107)}…` : text, tr.box.left + 4,
+      tr.box.top + 4, tr.box.right - tr.box.left - 8);
+    c.restore();
+  }
+
   function formatLoss(v) {
     if (v === 0) return '0';
     if (Number.isNaN(v)) return 'nan';
@@ -785,6 +1026,7 @@
     ['regimes', () => drawRegimes()],
     ['double_descent', (fast) => drawDoubleDescent(fast ? 48 : 120)],
     ['loss_vs_ridge', (fast) => drawRidgeCurve(fast ? 40 : 100)],
+    ['loss_vs_steps', (fast) => drawSteps(fast)],
   ];
 
   let idleTimer = null;
@@ -793,10 +1035,13 @@
     const start = performance.now();
     const timings = { fast: fast };
     const data = matchedRows();
+    const curveRows = data.total ? matchedCurveRows().length : 0;
+    const shown = data.rows.length + curveRows;
     el('data-status').textContent = data.total ?
-      `${data.rows.length} of ${data.total} data rows match the current parameters` +
-      (data.rows.length < data.total ? ' (M, alpha, …, noise, ridge columns)' : '') + '.' :
-      'No data loaded.';
+      `${shown} of ${data.total} data rows match the current parameters` +
+      (shown < data.total ? ' (M, alpha, …, noise, ridge columns; for training curves the ' +
+        'optimizer, batch or T, schedule and lr)' : '') +
+      (curveRows ? `; ${curveRows} on loss vs steps` : '') + '.' : 'No data loaded.';
     el('use-data-params').disabled = !data.total;
     for (const [name, draw] of PANELS) {
       const t = performance.now();

@@ -3,7 +3,9 @@
 A table has one row per measured point: ``N``, ``T``, ``loss`` and optionally ``loss_sem``,
 ``train_loss``, ``train_loss_sem``, ``seeds`` and the inputs under their CLI names (``M``,
 ``alpha``, ``ridge``, ``noise``, ``sigma_w``, ``sigma_u``, ``lambda_plus``, ``activation``,
-``sigma_b``, ``seed``). The legacy column ``loss_mean`` is read as ``loss``. A per-seed table
+``sigma_b``, ``seed``), and for training curves (``scalinglab dynamics``) ``step``, ``optimizer``,
+``batch``, ``schedule`` and ``lr`` (rows at step 0 are dropped: the page draws steps on a log
+axis). The legacy column ``loss_mean`` is read as ``loss``. A per-seed table
 (``seed_index``, ``loss``) is reduced to one row per point: the mean and its standard error
 (standard deviation / √k over the k seeds).
 """
@@ -24,9 +26,10 @@ __all__ = ["SCHEMA", "load_results"]
 SCHEMA = (
     "N", "T", "loss", "loss_sem", "train_loss", "train_loss_sem", "seeds", "M", "alpha",
     "lambda_plus", "sigma_u", "sigma_w", "noise", "ridge", "activation", "sigma_b", "seed",
+    "step", "optimizer", "batch", "schedule", "lr",
 )  # fmt: skip
 _INPUTS = ("M", "alpha", "lambda_plus", "sigma_u", "sigma_w", "noise", "ridge", "activation",
-           "sigma_b", "seed", "N", "T")  # fmt: skip
+           "sigma_b", "seed", "N", "T", "step", "optimizer", "batch", "schedule", "lr")  # fmt: skip
 
 
 def _read(path: Path):
@@ -89,12 +92,14 @@ def load_results(path: str | os.PathLike) -> dict:
             f"The 'data' parameter must be a results table with columns N, T and loss. Got "
             f"{str(path)!r} without {', '.join(missing)} (columns: {list(frame.columns)}) instead."
         )
-    for col in ("N", "T", "loss", "loss_sem"):
+    for col in ("N", "T", "loss", "loss_sem", "step"):
         if col in frame.columns and frame[col].dtype.kind not in "iuf":
             raise ConfigError(
                 f"The 'data' parameter must have a numeric '{col}' column. Got dtype "
                 f"{frame[col].dtype} in {str(path)!r} instead."
             )
+    if "step" in frame.columns:
+        frame = frame[frame["step"] > 0]
     for col in ("N", "T", "loss"):
         values = frame[col].to_numpy(dtype=float)
         bad = ~np.isfinite(values) | (values <= 0)

@@ -9,7 +9,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._validation import check_float, check_int
+from .._validation import check_choice, check_float, check_int
+from ..dynamics.schedules import SCHEDULES
 from ..exceptions import ConfigError
 from ..model import DataModel
 from .data import load_results
@@ -17,15 +18,17 @@ from .data import load_results
 __all__ = ["DEFAULTS", "MAX_BYTES", "render_explorer", "write_explorer"]
 
 _HERE = Path(__file__).parent
-SCRIPTS = ("theory.js", "plot.js", "app.js")  # inlined in this order
+SCRIPTS = ("theory.js", "dynamics.js", "plot.js", "app.js")  # inlined in this order
 MAX_BYTES = 2_000_000  # the page stays small enough to mail or attach
 
 DEFAULTS = {
     "M": 2000, "alpha": 1.0, "lambda_plus": 1.0, "sigma_u": 1.0, "sigma_w": 1.0, "noise": 0.0,
     "ridge": 0.0, "optimal": False, "N": 200, "T": 1000,
     "N_min": 10, "N_max": 100_000, "T_min": 10, "T_max": 100_000,
+    "optimizer": "sgd", "schedule": "constant", "lr_fraction": 0.5, "batch": 1,
+    "steps_max": 10_000,
 }  # fmt: skip
-_SIZES = ("N", "T", "N_min", "N_max", "T_min", "T_max")
+_SIZES = ("N", "T", "N_min", "N_max", "T_min", "T_max", "batch", "steps_max")
 
 
 def _script(name: str) -> str:
@@ -53,6 +56,8 @@ def _initial_state(params: dict, data: list[dict]) -> dict:
             state[f"{axis}_min"] = max(1, math.floor(min(values) / 2))
             state[f"{axis}_max"] = max(state[f"{axis}_min"] * 10, math.ceil(max(values) * 2))
         state["N"], state["T"] = max(1, round(first["N"])), max(1, round(first["T"]))
+        if isinstance(first.get("step"), int | float):
+            state.update(_training_run(state, first, data[0]))
     for key, value in params.items():
         if value is not None:
             state[key] = value
@@ -73,7 +78,36 @@ def _initial_state(params: dict, data: list[dict]) -> dict:
                 f"{state[f'{axis}_min']} and {state[f'{axis}_max']} instead."
             )
     state["optimal"] = bool(state["optimal"])
+    check_choice("optimizer", state["optimizer"], ("sgd", "gd"))
+    check_choice("schedule", state["schedule"], SCHEDULES)
+    check_float("lr_fraction", state["lr_fraction"], 0.0, 1.0, low_open=True, high_open=True)
     return state
+
+
+def _training_run(state: dict, first: dict, table: dict) -> dict:
+    """The loss-vs-steps settings of a table of training curves (``scalinglab dynamics``): its
+    first row's optimizer, batch, schedule and lr (as a fraction of that N's stable limit, when
+    the theory has one in (0, 1)), and the table's last step."""
+    from ..dynamics.theory import gd_stable_lr, theory_stable_lr
+
+    out = {"steps_max": max(1, int(max(row[table["columns"].index("step")]
+                                         for row in table["values"])))}  # fmt: skip
+    gd = first.get("optimizer") == "gd"
+    out["optimizer"] = "gd" if gd else "sgd"
+    if first.get("schedule") in SCHEDULES and not gd:
+        out["schedule"] = first["schedule"]
+    if isinstance(first.get("batch"), int | float) and not gd:
+        out["batch"] = max(1, round(first["batch"]))
+    N, lr = state["N"], first.get("lr")
+    if isinstance(lr, int | float) and N < state["M"]:
+        model = DataModel(M=state["M"], alpha=state["alpha"], lambda_plus=state["lambda_plus"],
+                          sigma_w=state["sigma_w"], sigma_u=state["sigma_u"],
+                          noise=state["noise"])  # fmt: skip
+        limit = (gd_stable_lr(model, N, state["T"]) if gd
+                 else theory_stable_lr(model, N, out.get("batch", 1)))  # fmt: skip
+        if 0 < lr / limit < 1:
+            out["lr_fraction"] = lr / limit
+    return out
 
 
 def _page(tables: list[dict], params: dict) -> str:
@@ -104,7 +138,9 @@ def render_explorer(data: Sequence[str | os.PathLike] = (), **params) -> str:
     **params
         Starting values under the CLI names: ``M``, ``alpha``, ``lambda_plus``, ``sigma_u``,
         ``sigma_w``, ``noise``, ``ridge``, ``optimal`` (the optimal ridge), ``N``, ``T`` (the
-        point read out) and the panel ranges ``N_min``, ``N_max``, ``T_min``, ``T_max``. With
+        point read out), the panel ranges ``N_min``, ``N_max``, ``T_min``, ``T_max`` and the
+        loss-vs-steps panel's ``optimizer`` (sgd, gd), ``schedule``, ``lr_fraction`` (of each
+        N's stable learning rate), ``batch`` and ``steps_max``. With
         data and no value given, the first row's parameters and the data's size ranges are used.
     """
     return _page([load_results(path) for path in data], params)

@@ -61,7 +61,9 @@ self.Plot = (function () {
       if (k >= -2 && k <= 3) return String(Math.pow(10, k));
       return '1e' + k;
     }
-    return Number(v.toPrecision(3)).toString();
+    const short = Number(v.toPrecision(3));
+    return Math.abs(v) < 1e-2 || Math.abs(v) >= 1e4 ?
+      short.toExponential().replace('e+', 'e') : short.toString();
   }
 
   function ticks(lo, hi, log) {
@@ -72,6 +74,16 @@ self.Plot = (function () {
       const every = Math.max(1, Math.ceil((b - a + 1) / 7));
       for (let k = a; k <= b; k++) {
         if ((k - a) % every === 0) out.push(Math.pow(10, k));
+      }
+      if (out.length >= 2) return out;
+      // under two decades shown: 1, 2, 5 per decade, or the linear ticks of a narrow range
+      if (Math.log10(hi / lo) < 0.6) return ticks(lo, hi, false).filter((v) => v > 0);
+      out.length = 0;
+      for (let k = a - 1; k <= b; k++) {
+        for (const m of [1, 2, 5]) {
+          const v = m * Math.pow(10, k);
+          if (v >= lo && v <= hi) out.push(v);
+        }
       }
       return out;
     }

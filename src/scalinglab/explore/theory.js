@@ -335,6 +335,63 @@
     return root * bpq * integral + 0.5 * (fA + fB) + (cB - cA);
   };
 
+  // spectral.py: terms of the hypergeometric series of the complement's tail integral
+  const SERIES_TERMS = 80;
+
+  /**
+   * M - d1 = sum Delta/(lambda + Delta) without the cancellation of M - d1 as Delta -> 0
+   * (PowerLawSpectrum.complement): the head summed directly, the tail by Euler-Maclaurin on
+   * v = u/(1+u) = 1 - w (corrections minus those of d1) whose integral, while u_M <= 1, is the
+   * hypergeometric series of vIntegral; for u_M > 1, (M - head) - tail(d1) loses nothing.
+   */
+  PowerLawSpectrum.prototype.complement = function (delta) {
+    let out = 0;
+    for (let i = 0; i < this.headLam.length; i++) out += delta / (this.headLam[i] + delta);
+    if (this.head < this.M) {
+      const c = delta / this.lambdaPlus;
+      const A = this.ends[0];
+      const B = this.ends[1];
+      const uA = c * this.endPowers[0];
+      const uB = c * this.endPowers[1];
+      const tA = uA / (1.0 + uA);
+      const tB = uB / (1.0 + uB);
+      const wA = 1.0 / (1.0 + uA);
+      const wB = 1.0 / (1.0 + uB);
+      if (uB <= 1.0) {
+        const cA = evalHomogeneous(this.corrections[0][0], tA, wA);
+        const cB = evalHomogeneous(this.corrections[0][1], tB, wB);
+        out += this.vIntegral(c, B) - this.vIntegral(c, A) + 0.5 * (tA + tB) - (cB - cA);
+      } else {
+        const root = Math.pow(c, -1.0 / this.a) / this.a;
+        const powA = Math.pow(tA, this.betaP[0]) * Math.pow(wA, this.betaQ[0]);
+        const powB = Math.pow(tB, this.betaP[0]) * Math.pow(wB, this.betaQ[0]);
+        out += (B - A + 1.0) - this.tail(0, root, tA, tB, wA, wB, wA, wB, powA, powB);
+      }
+    }
+    return out;
+  };
+
+  /**
+   * The integral of u/(1+u) over x from 0 to X, u = c x^a <= 1 (PowerLawSpectrum._v_integral):
+   * c X^(a+1) w^p/(a+1) 2F1(p, p; p+1; t), p = 1 + 1/a, t = u/(1+u) <= 1/2, by its series.
+   */
+  PowerLawSpectrum.prototype.vIntegral = function (c, X) {
+    const a = this.a;
+    const p = 1.0 + 1.0 / a;
+    const u = c * Math.pow(X, a);
+    const t = u / (1.0 + u);
+    const w = 1.0 / (1.0 + u);
+    let total = 1.0;
+    let poch = 1.0;
+    let power = 1.0;
+    for (let n = 1; n < SERIES_TERMS; n++) {
+      poch *= (p + n - 1.0) / n;
+      power *= t;
+      total += ((p / (p + n)) * poch) * power;
+    }
+    return (((c * Math.pow(X, a + 1.0)) * Math.pow(w, p)) / (a + 1.0)) * total;
+  };
+
   /** The spectrum of a data model {M, alpha, lambda_plus, sigma_w} (equivalent.spectrum_of). */
   function spectrumOf(model) {
     return new PowerLawSpectrum(model.M, model.alpha, model.lambda_plus,
@@ -398,31 +455,50 @@
 
   /** Delta solving Delta (N - d1)(T - d1) = ridge' on d1 < P (equivalent.fixed_point). */
   function fixedPoint(spectrum, N, T, ridgeLambda, deltaP) {
-    const P = Math.min(N, T);
     const lo = deltaP > 0 ? Math.log(deltaP) : Math.log(ridgeLambda / (N * T)) - 50.0;
     const hi = Math.log(ridgeLambda / (N * T) + spectrum.total * (1.0 / N + 1.0 / T));
     const logRidge = Math.log(ridgeLambda);
     const func = (x) => {
-      const f = spectrum.functionals(Math.exp(x));
-      if (!(f.d1 < P)) return [-Infinity, 1.0];
-      const g = x + Math.log(N - f.d1) + Math.log(T - f.d1) - logRidge;
-      const dg = 1.0 + f.e / (N - f.d1) + f.e / (T - f.d1);
+      const delta = Math.exp(x);
+      const f = spectrum.functionals(delta);
+      const [nd, td] = gaps(spectrum, f.d1, delta, N, T);
+      if (!(nd > 0 && td > 0)) return [-Infinity, 1.0]; // d1 < min(N, T)
+      const g = x + Math.log(nd) + Math.log(td) - logRidge;
+      const dg = 1.0 + f.e / nd + f.e / td;
       return [g, dg];
     };
     const info = bracketedNewton(func, lo, hi);
     const delta = Math.exp(info.x);
     const f = spectrum.functionals(delta);
-    const d1 = f.d1;
-    const residual = Math.abs((delta * (N - d1) * (T - d1)) / ridgeLambda - 1.0);
+    const [nd, td] = gaps(spectrum, f.d1, delta, N, T);
+    const residual = Math.abs((delta * nd * td) / ridgeLambda - 1.0);
     return { delta: delta, converged: info.converged, iterations: info.iterations, residual,
       functionals: f };
   }
 
-  /** [bias, variance] of the general-ridge formula (equivalent.loss_terms). */
-  function lossTerms(f, N, T, noiseVar) {
-    const nd = N - f.d1;
-    const td = T - f.d1;
-    const D = nd * td + f.e * (N + T - 2.0 * f.d1);
+  /**
+   * N - d1 and T - d1 at Delta, without cancellation for sizes >= M: there (size - M) plus the
+   * complement sum Delta/(lambda + Delta) (equivalent.gaps).
+   */
+  function gaps(spectrum, d1, delta, N, T) {
+    let nd = N - d1;
+    let td = T - d1;
+    const M = spectrum.M;
+    if (N >= M || T >= M) {
+      const rest = spectrum.complement(delta);
+      if (N >= M) nd = (N - M) + rest;
+      if (T >= M) td = (T - M) + rest;
+    }
+    return [nd, td];
+  }
+
+  /**
+   * [bias, variance] of the general-ridge formula (equivalent.loss_terms); `gap` = [N - d1,
+   * T - d1] when computed without cancellation.
+   */
+  function lossTerms(f, N, T, noiseVar, gap) {
+    const [nd, td] = gap === undefined ? [N - f.d1, T - f.d1] : gap;
+    const D = nd * td + f.e * (nd + td);
     const bias = (T * (nd * f.b2 + f.e * f.b1)) / (2.0 * D);
     const variance = (noiseVar * (f.d2 * nd + f.e * f.d1)) / (2.0 * D);
     return [bias, variance];
@@ -511,10 +587,21 @@
     }
     const d1 = general ? f.d1 : Math.min(P, M);
     const fd = { d1: d1, d2: f.d2, e: f.e, b1: f.b1, b2: f.b2 };
-    const [bias, variance] = general ? lossTerms(fd, N, T, noiseVar) :
+    let nd = 0;
+    let td = 0;
+    if (general) {
+      // at the root nd td = ridge'/Delta and td - nd = T - N exactly: both gaps follow from
+      // Delta without the cancellation of N - d1, T - d1 (equivalent._evaluate)
+      const q = ridgeLambda / delta;
+      const s = T - N;
+      const small = (2.0 * q) / (Math.abs(s) + Math.sqrt(s * s + 4.0 * q));
+      nd = s >= 0 ? small : small - s;
+      td = s >= 0 ? small + s : small;
+    }
+    const [bias, variance] = general ? lossTerms(fd, N, T, noiseVar, [nd, td]) :
       ridgelessTerms(fd, N, T, noiseVar, M);
     const loss = bias + variance;
-    const factor = (1.0 - d1 / T) ** 2;
+    const factor = (general ? td / T : 1.0 - d1 / T) ** 2;
     const train = factor === 0.0 ? 0.0 : factor * (loss + 0.5 * noiseVar);
     let reason = converged ? '' : REASONS.notConverged;
     if (!general && ridge === 0) {
@@ -774,7 +861,7 @@
     HEAD, EM_TERMS, TINY_RIDGE, BREAKDOWN_FRACTION, REASONS, REGIMES,
     gamma, beta, betainc, powerSum,
     PowerLawSpectrum, spectrumOf,
-    bracketedNewton, ridgelessDelta, fixedPoint, lossTerms, ridgelessTerms, classifyRegime,
+    bracketedNewton, ridgelessDelta, fixedPoint, gaps, lossTerms, ridgelessTerms, classifyRegime,
     evaluate, predict, optimalRidgeMany, optimalRidge, samplesForBudget, computeOptimal,
   };
 });

@@ -51,6 +51,7 @@ __all__ = [
     "TheoryResult",
     "deterministic_equivalent",
     "fixed_point",
+    "gaps",
     "loss_terms",
     "predict",
     "regime",
@@ -186,34 +187,60 @@ def fixed_point(
     ``Δ_P = 0``), ``hi = log(γ'/(NT) + Σλ(1/N + 1/T))``. Trial points with ``d1 ≥ P`` (the
     unphysical branch) are rejected (``g = −inf``). All arrays are 1-D of equal length.
     """
-    P = np.minimum(N, T)
     lo = np.where(delta_P > 0, np.log(np.where(delta_P > 0, delta_P, 1.0)), 0.0)
     lo = np.where(delta_P > 0, lo, np.log(ridge_lambda / (N * T)) - 50.0)
     hi = np.log(ridge_lambda / (N * T) + spectrum.total * (1.0 / N + 1.0 / T))
 
     def func(x: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        f = spectrum.functionals(np.exp(x))
-        n, t = N[idx], T[idx]
-        physical = f.d1 < P[idx]
+        delta = np.exp(x)
+        f = spectrum.functionals(delta)
+        nd, td = gaps(spectrum, f.d1, delta, N[idx], T[idx])
+        physical = (nd > 0) & (td > 0)  # d1 < min(N, T)
         with np.errstate(invalid="ignore", divide="ignore"):
-            g = x + np.log(n - f.d1) + np.log(t - f.d1) - np.log(ridge_lambda[idx])
-            dg = 1.0 + f.e / (n - f.d1) + f.e / (t - f.d1)
+            g = x + np.log(nd) + np.log(td) - np.log(ridge_lambda[idx])
+            dg = 1.0 + f.e / nd + f.e / td
         return np.where(physical, g, -np.inf), np.where(physical, dg, 1.0)
 
     x, info = bracketed_newton(func, lo, hi)
     delta = np.exp(x)
-    d1 = spectrum.functionals(delta).d1
-    resid = np.abs(delta * (N - d1) * (T - d1) / ridge_lambda - 1.0)
+    nd, td = gaps(spectrum, spectrum.functionals(delta).d1, delta, N, T)
+    resid = np.abs(delta * nd * td / ridge_lambda - 1.0)
     return delta, SolverInfo(info.converged, info.iterations, resid)
+
+
+def gaps(
+    spectrum: Spectrum, d1: np.ndarray, delta: np.ndarray, N: np.ndarray, T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``N − d1`` and ``T − d1`` at Δ (docs/theory.md §5), without cancellation for sizes ≥ M.
+
+    As Δ → 0 with ``min(N, T) ≥ M``, d1 → M and ``size − d1`` would keep only
+    ``log10((size − d1)/M)`` + 16 digits; there the gap is ``(size − M) + Σ_J Δ/(λ_J + Δ)``
+    (:meth:`~scalinglab.theory.spectral.PowerLawSpectrum.complement`).
+    """
+    nd, td = N - d1, T - d1
+    M = spectrum.M
+    big = (N >= M) | (T >= M)
+    if big.any():
+        rest = spectrum.complement(delta[big])
+        nd[big] = np.where(N[big] >= M, (N[big] - M) + rest, nd[big])
+        td[big] = np.where(T[big] >= M, (T[big] - M) + rest, td[big])
+    return nd, td
 
 
 # --------------------------------------------------------------------------- losses
 def loss_terms(
-    f: Functionals, N: np.ndarray, T: np.ndarray, noise_var: np.ndarray
+    f: Functionals,
+    N: np.ndarray,
+    T: np.ndarray,
+    noise_var: np.ndarray,
+    gap: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(bias, variance) of the general-ridge formula at functionals f (docs/theory.md §5)."""
-    nd, td = N - f.d1, T - f.d1
-    D = nd * td + f.e * (N + T - 2.0 * f.d1)
+    """(bias, variance) of the general-ridge formula at functionals f (docs/theory.md §5).
+
+    ``gap``: ``(N − d1, T − d1)`` when computed without cancellation (:func:`gaps`).
+    """
+    nd, td = (N - f.d1, T - f.d1) if gap is None else gap
+    D = nd * td + f.e * (nd + td)
     bias = T * (nd * f.b2 + f.e * f.b1) / (2.0 * D)
     variance = noise_var * (f.d2 * nd + f.e * f.d1) / (2.0 * D)
     return bias, variance
@@ -308,12 +335,18 @@ def _evaluate(
     d1 = np.where(limit, np.minimum(P, M), f.d1)
     f = Functionals(d1, f.d2, f.e, f.b1, f.b2)
 
-    with np.errstate(divide="ignore", invalid="ignore"):  # D = 0 only on ridgeless points
-        bias, var = loss_terms(f, n, t, noise_var)
+    # At the root the gaps obey nd·td = γ'/Δ and td − nd = T − N exactly: both follow from Δ
+    # without the cancellation of N − d1, T − d1 (N ≈ T, sizes near M, tiny ridges).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q, s_gap = ridge_lambda / delta, t - n
+        small = 2.0 * q / (np.abs(s_gap) + np.sqrt(s_gap * s_gap + 4.0 * q))
+        nd = np.where(general, np.where(s_gap >= 0, small, small - s_gap), n - d1)
+        td = np.where(general, np.where(s_gap >= 0, small + s_gap, small), t - d1)
+        bias, var = loss_terms(f, n, t, noise_var, (nd, td))  # D = 0 only on ridgeless points
     rb, rv = _ridgeless_terms(f, n, t, noise_var, M)
     bias, var = np.where(limit, rb, bias), np.where(limit, rv, var)
     loss = bias + var
-    factor = (1.0 - d1 / t) ** 2
+    factor = np.where(general, td / t, 1.0 - d1 / t) ** 2
     with np.errstate(invalid="ignore"):
         train = np.where(factor == 0.0, 0.0, factor * (loss + 0.5 * noise_var))
 

@@ -38,6 +38,9 @@ __all__ = ["ArraySpectrum", "Functionals", "PowerLawSpectrum"]
 # >= J0 sin(π/a) from the real axis, the remainder is below (2p)!/(2π J0 sin(π/a))^(2p).
 HEAD = 64
 EM_TERMS = 5
+# Terms of the hypergeometric series of the complement's tail integral (argument t <= 1/2, terms
+# below (n+1) 2^-n: under 1e-22 of the first at n = 80).
+SERIES_TERMS = 80
 _CHUNK_ELEMENTS = 1 << 21
 
 
@@ -92,6 +95,18 @@ class ArraySpectrum:
     @property
     def lambda_min(self) -> float:
         return float(np.min(self.eigenvalues))
+
+    def complement(self, delta: np.ndarray) -> np.ndarray:
+        """``M − d1 = Σ_J Δ/(λ_J + Δ)`` at each Δ > 0, summed directly (no cancellation)."""
+        delta = np.asarray(delta, dtype=np.float64)
+        flat = delta.reshape(-1)
+        out = np.empty(flat.size)
+        lam = self.eigenvalues
+        step = max(1, _CHUNK_ELEMENTS // max(lam.size, 1))
+        for start in range(0, flat.size, step):
+            d = flat[start : start + step, None]
+            out[start : start + step] = (d / (lam + d)).sum(axis=1)
+        return out.reshape(delta.shape)
 
     def functionals(self, delta: np.ndarray) -> Functionals:
         """d1, d2, e, b1, b2 at each Δ > 0 (any shape), chunked to bound memory."""
@@ -275,6 +290,57 @@ class PowerLawSpectrum:
         fA, cA = self._endpoint(name, c, A)
         fB, cB = self._endpoint(name, c, B)
         return self._integral(name, c, A, B) + 0.5 * (fA + fB) + (cB - cA)
+
+    def complement(self, delta: np.ndarray) -> np.ndarray:
+        """``M − d1 = Σ_J Δ/(λ_J + Δ)`` at each Δ > 0 without the cancellation of ``M − d1``.
+
+        As Δ → 0, d1 → M and ``M − d1`` loses ``log10(M/(M − d1))`` digits; the gaps
+        ``N − d1``, ``T − d1`` of sizes ``≥ M`` need it (docs/theory.md §5). The head is summed
+        directly; the tail J = J0+1..M by Euler–Maclaurin on ``v = u/(1+u) = 1 − w`` (the
+        corrections are minus those of d1), where, while ``u_M = cM^a ≤ 1``, the integral is
+
+        .. math:: \\int_0^X v\\,dx = \\frac{c X^{a+1} w^{p}}{a+1}\\,{}_2F_1(p, p; p+1; t),
+                  \\qquad p = 1 + 1/a,
+
+        (``B(t; 1+1/a, −1/a)`` written as its hypergeometric series, ``t = u/(1+u) ≤ 1/2``),
+        summed to :data:`SERIES_TERMS` terms. For ``u_M > 1`` the complement is of order M and
+        ``(M − J0) − tail(d1)`` loses nothing.
+        """
+        delta = np.asarray(delta, dtype=np.float64)
+        flat = delta.reshape(-1)
+        out = (flat[:, None] / (self._head_lam + flat[:, None])).sum(axis=1)
+        if self.head < self._M:
+            c = flat / self.lambda_plus
+            A, B = self._ends
+            small = c * B**self.a <= 1.0
+            tail = np.empty(flat.size)
+            tail[~small] = (B - A + 1.0) - self._tail("d1", c[~small])
+            cs = c[small]
+            cA, cB = self._endpoint("d1", cs, A)[1], self._endpoint("d1", cs, B)[1]
+            uA, uB = cs * A**self.a, cs * B**self.a
+            tail[small] = (
+                self._v_integral(cs, B)
+                - self._v_integral(cs, A)
+                + 0.5 * (uA / (1.0 + uA) + uB / (1.0 + uB))
+                - (cB - cA)
+            )
+            out = out + tail
+        return out.reshape(delta.shape)
+
+    def _v_integral(self, c: np.ndarray, X: float) -> np.ndarray:
+        """``∫_0^X u/(1+u) dx`` with ``u = c x^a ≤ 1`` (the series of :meth:`complement`)."""
+        a = self.a
+        p = 1.0 + 1.0 / a
+        u = c * X**a
+        t, w = u / (1.0 + u), 1.0 / (1.0 + u)
+        total = np.ones_like(c)
+        poch = 1.0  # (p)_n / n!
+        power = np.ones_like(c)
+        for n in range(1, SERIES_TERMS):
+            poch *= (p + n - 1.0) / n
+            power = power * t
+            total += (p / (p + n) * poch) * power
+        return c * X ** (a + 1.0) * w**p / (a + 1.0) * total
 
     def functionals(self, delta: np.ndarray) -> Functionals:
         """d1, d2, e, b1, b2 at each Δ > 0 (any shape); O(J0) per value whatever M is."""
