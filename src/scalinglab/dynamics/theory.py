@@ -34,11 +34,9 @@ from ..theory import compute_optimal
 from ._checks import check_model, parse_steps
 from .feature_spectrum import contour_modes, latent_quadrature, top_edge
 from .gd_theory import gd_train_curve
-from .recursion import sgd_mode_losses, sgd_mode_losses_constant
+from .recursion import sgd_mode_losses
 from .result import DynamicsResult
 from .schedules import Schedule, learning_rates
-
-DOUBLING_FROM = 5000  # constant schedules beyond this many steps compose maps by doubling
 
 
 def theory_stable_lr(model: DataModel, N: int, batch: int = 1) -> float:
@@ -96,10 +94,7 @@ def train_curve(
         )
     residual = modes.floor + model.noise**2
     args = (modes.zeta, modes.counts, modes.u0, modes.floor, residual)
-    if isinstance(schedule, str) and schedule == "constant" and step.max() > DOUBLING_FROM:
-        loss = sgd_mode_losses_constant(*args, lr, batch, step)
-    else:
-        loss = sgd_mode_losses(*args, lrs, batch, step)
+    loss = sgd_mode_losses(*args, lrs, batch, step)
     name = schedule if isinstance(schedule, str) else "custom"
     return DynamicsResult(model=model, optimizer="sgd", N=np.array([N]), size=np.array([batch]),
                           step=step, lr=lr, loss=loss[None, None, None, :], schedule=name,
