@@ -42,6 +42,8 @@ def sgd_mode_losses(
 
     Stretches of constant learning rate (a constant schedule, the stable phase of ``wsd``) are
     advanced :data:`BLOCK` updates at a time by :func:`_blocked`; the rest update by update.
+    Runs with one BLAS thread: its products are matrix-vector sized, and idle BLAS threads
+    spinning on a loaded machine cost several times the work itself.
 
     Parameters
     ----------
@@ -64,6 +66,13 @@ def sgd_mode_losses(
     -------
     array of the losses at ``steps`` (``inf`` once the recursion has diverged).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _mode_losses(c, counts, u0, floor, residual_var, lrs, batch, steps)
+
+
+def _mode_losses(c, counts, u0, floor, residual_var, lrs, batch, steps) -> np.ndarray:
     c = np.asarray(c)
     weight = np.asarray(counts) * c * c / batch
     quad = (1.0 + 1.0 / batch) * c * c
