@@ -13,6 +13,7 @@ from scalinglab.dynamics.recursion import sgd_mode_losses
 from scalinglab.dynamics.theory import (
     compute_optimal_gd,
     compute_optimal_sgd,
+    gd_stable_lr,
     sgd_power_law,
     theory_stable_lr,
     train_curve,
@@ -197,3 +198,19 @@ def test_theory_modules_do_not_import_the_simulation():
             if isinstance(node, ast.ImportFrom):
                 module = node.module or ""
                 assert "simulat" not in module, (name, module)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "wsd"])
+def test_gd_theory_with_schedules_matches_simulation(schedule):
+    # Theory vs exact simulation at N, T ≥ 200 away from N = T: within 5 % (the bar),
+    # with label noise so the schedule's decay changes the late loss.
+    model = DataModel(M=1000, alpha=1.0, noise=0.05)
+    N, T = 200, 500
+    lr = 0.8 * gd_stable_lr(model, N, T)
+    steps = [0, 10, 100, 1000, 5000]
+    sim = simulate_gd(model, N, T, steps, lr, schedule=schedule, seeds=3)
+    theory = train_curve(model, N, steps, lr, optimizer="gd", T=T, schedule=schedule)
+    ratio = theory.loss[0, 0, 0] / sim.loss_mean[0, 0]
+    assert np.all(np.abs(ratio - 1) < 0.05), ratio
+    constant = train_curve(model, N, steps, lr, optimizer="gd", T=T)
+    assert not np.allclose(theory.loss, constant.loss, rtol=0.01)  # the schedule matters

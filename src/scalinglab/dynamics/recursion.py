@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .schedules import constant_stretches
+
 BLOCK = 256
 """Updates per block of the blocked recursion (:func:`_blocked`)."""
 MIN_RUN = 32
@@ -82,7 +84,7 @@ def _mode_losses(c, counts, u0, floor, residual_var, lrs, batch, steps) -> np.nd
     top = int(want[-1]) if want.size else 0
     totals = np.full(want.size, np.inf)  # Σ_k u_k after each wanted step count
     t = 0
-    for begin, end, blocked in _segments(np.asarray(lrs[:top], dtype=np.float64)):
+    for begin, end, blocked in constant_stretches(np.asarray(lrs[:top]), MIN_RUN):
         if blocked:
             u, run = _blocked(u, c, weight, quad, float(lrs[begin]), end - begin, residual_var)
         else:
@@ -97,23 +99,6 @@ def _mode_losses(c, counts, u0, floor, residual_var, lrs, batch, steps) -> np.nd
         totals[want == top] = total if total < 1e300 else np.inf
     out = np.where(np.isfinite(totals), 0.5 * (totals + floor), np.inf)
     return out[np.searchsorted(want, steps)]
-
-
-def _segments(lrs: np.ndarray) -> list[tuple[int, int, bool]]:
-    """``(begin, end, blocked)``: stretches of at least :data:`MIN_RUN` equal learning rates
-    (blocked) and the updates between them (stepped)."""
-    edges = np.flatnonzero(np.diff(lrs)) + 1
-    starts = np.concatenate([[0], edges]).astype(int)
-    stops = np.concatenate([edges, [lrs.size]]).astype(int)
-    out: list[tuple[int, int, bool]] = []
-    for a, b in zip(starts, stops):
-        if b - a >= MIN_RUN:
-            out.append((int(a), int(b), True))
-        elif out and not out[-1][2]:
-            out[-1] = (out[-1][0], int(b), False)
-        elif b > a:
-            out.append((int(a), int(b), False))
-    return out
 
 
 def _stepped(u, c, weight, quad, lrs, residual_var):

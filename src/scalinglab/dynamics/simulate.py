@@ -57,6 +57,7 @@ def simulate_gd(
     steps: int | Sequence[int] | str,
     lr: float,
     *,
+    schedule: Schedule = "constant",
     seeds: int = 1,
     seed: int | np.random.SeedSequence = 0,
     backend: str | Backend = "numpy",
@@ -65,7 +66,10 @@ def simulate_gd(
 ) -> DynamicsResult:
     """Exact test and training loss of full-batch GD at every requested step (docs §1).
 
-    ``θ ← θ − (lr/T) Fᵀ(Fθ − y)`` from ``θ_0 = 0``. The draws of (U, X) are those of
+    ``θ ← θ − (lr_t/T) Fᵀ(Fθ − y)`` from ``θ_0 = 0``, with ``lr_t`` the ``schedule``
+    (``constant``, ``cosine``, ``wsd`` or a callable of the step; horizon ``max(steps)``):
+    the filter's residual is ``Π_{τ<t}(1 − lr_τ s/T)`` (one term per update for a varying
+    rate, so its cost grows with ``max(steps)``). The draws of (U, X) are those of
     :func:`scalinglab.simulation.simulate` with the same seed (one draw per seed at the largest
     (N, T), leading sub-blocks for the grid), so ``steps → ∞`` reproduces its ridge-0 loss.
     A :class:`NumericalWarning` names the points where ``lr ≥ 2T/s_max`` (GD diverges).
@@ -75,6 +79,8 @@ def simulate_gd(
     lr = check_float("lr", lr, 0.0, low_open=True)
     seeds = check_int("seeds", seeds, low=1)
     seed = _seed(seed)
+    lrs = learning_rates(schedule, lr, int(step.max()))
+    varying = None if np.all(lrs == lr) else lrs
     be = backend if isinstance(backend, Backend) else Backend(backend)
     shape = (seeds, Ns.size, Ts.size, step.size)
     loss, train = np.empty(shape), np.empty(shape)
@@ -85,23 +91,25 @@ def simulate_gd(
             for j, t in enumerate(Ts):
                 sub = stats.sub(int(n), int(t))
                 F, C, B, K = (as_numpy(a) for a in (sub.F, sub.C, sub.B, sub.K))
-                out = filter_losses(F, C, B, K, sub.signal, model.noise, lr, step)
+                out = filter_losses(F, C, B, K, sub.signal, model.noise, lr, step, varying)
                 loss[s, i, j], train[s, i, j] = out.loss, out.train_loss
                 lr_max[s, i, j] = 2.0 * int(t) / out.top_eigenvalue
         if progress:
             progress(s + 1, seeds)
-    bad = lr >= lr_max.min(axis=0)
+    peak = float(lrs.max()) if lrs.size else lr
+    bad = peak >= lr_max.min(axis=0)
     if np.any(bad):
         i, j = np.argwhere(bad)[0]
         warnings.warn(
-            f"lr = {lr:g} is at or above the GD stability limit 2T/s_max = "
+            f"lr = {peak:g} is at or above the GD stability limit 2T/s_max = "
             f"{lr_max.min(axis=0)[i, j]:.4g} at N = {Ns[i]}, T = {Ts[j]}: the loss diverges "
             "(lower --lr; see stable_lr).",
             NumericalWarning,
             stacklevel=2,
         )
+    name = schedule if isinstance(schedule, str) else "custom"
     return DynamicsResult(model=model, optimizer="gd", N=Ns, size=Ts, step=step, lr=lr, loss=loss,
-                          train_loss=train, seed=_seed_label(seed))  # fmt: skip
+                          train_loss=train, schedule=name, seed=_seed_label(seed))  # fmt: skip
 
 
 def _feature_modes(model: DataModel, C: np.ndarray, G: np.ndarray, signal: float):

@@ -66,18 +66,14 @@ def train_curve(
     ``optimizer="sgd"``: one-pass SGD ``θ ← θ − (lr_t/b) Φᵀ(Φθ − y)`` with ``b = batch`` fresh
     samples per update, from θ = 0; ``schedule`` is ``constant``, ``cosine``, ``wsd`` or a
     callable of the step (horizon ``max(steps)``). ``optimizer="gd"``: full-batch GD on ``T``
-    samples (:func:`.gd_theory.gd_train_curve`, constant lr). Valid for N < M; accurate when N
-    (and T) are large (relative error O(1/N)), away from the interpolation point N = T.
+    samples (:func:`.gd_theory.gd_train_curve`, the same schedules). Valid for N < M; accurate
+    when N (and T) are large (relative error O(1/N)), away from the interpolation point N = T.
     """
     model = check_model(model)
     if check_choice("optimizer", optimizer, ("sgd", "gd")) == "gd":
         if T is None:
             raise ConfigError("The 'T' parameter must be an integer >= 1 for GD. Got None instead.")
-        if schedule != "constant":
-            raise ConfigError(
-                f"The 'schedule' parameter must be constant for GD. Got {schedule!r} instead."
-            )
-        return gd_train_curve(model, N, T, steps, lr)
+        return gd_train_curve(model, N, T, steps, lr, schedule)
     N = check_int("N", N, low=1)
     batch = check_int("batch", batch, low=1)
     step = parse_steps(steps)

@@ -29,7 +29,7 @@ A ``[dynamics]`` table turns the sweep into training curves of GD or one-pass SG
     lr = 0.5                  # the absolute learning rate (scalinglab dynamics --lr)
     steps = { log = [1, 10000], num = 20 }
     batch = [1, 8]            # sgd only: fresh samples per update
-    schedule = "constant"     # sgd: constant | cosine | wsd
+    schedule = "constant"     # constant | cosine | wsd
 
 Every row is then one (grid point, seed, N, T or batch, step); for SGD the grid has no T axis
 and a row's ``T`` is the number of samples seen, ``step × batch``. Dynamics grids are linear
@@ -295,11 +295,6 @@ class SweepConfig(BaseModel):
             raise ConfigError(
                 "The 'dynamics.batch' parameter is for SGD only (GD uses all T samples). "
                 f"Got {list(dyn.batch)!r} instead."
-            )
-        if dyn.optimizer == "gd" and dyn.schedule != "constant":
-            raise ConfigError(
-                f"The 'dynamics.schedule' parameter must be constant for GD. Got "
-                f"{dyn.schedule!r} instead."
             )
         fixed = {"ridge": (0.0,), "activation": ("linear",), "sigma_b": (0.0,)}
         for axis, allowed in fixed.items():

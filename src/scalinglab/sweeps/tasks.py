@@ -307,7 +307,8 @@ def _train(model, task: Task):
     dyn = task.dynamics
     if dyn.optimizer == "gd":
         return simulate_gd(model, list(task.N), list(task.T), list(dyn.steps), dyn.lr,
-                           seed=task.seed_sequence(), backend=task.backend)  # fmt: skip
+                           schedule=dyn.schedule, seed=task.seed_sequence(),
+                           backend=task.backend)  # fmt: skip
     return simulate_sgd(model, list(task.N), list(dyn.steps), dyn.lr, batch=list(dyn.batch),
                         schedule=dyn.schedule, seed=task.seed_sequence())  # fmt: skip
 
