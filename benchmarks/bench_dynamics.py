@@ -38,12 +38,7 @@ def bench_gd(N: int, M: int, repeats: int) -> None:
 
 def cpu_best_of(fn, repeats: int) -> float:
     """The least process CPU time (all threads) of ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return min(times)
+    return best_of(fn, repeats, time.process_time)
 
 
 def bench_sgd_theory(M: int, steps_max: int, repeats: int) -> None:
