@@ -68,6 +68,7 @@ def test_dynamics_rows_equal_the_simulator_on_the_task_seed_and_resume(optimizer
         ({"dynamics": {"lr": 0.1, "steps": [-1]}}, "'dynamics.steps' parameter must be"),
         ({"dynamics": {"lr": 0.1, "steps": [1], "speed": 2}}, "unknown key 'dynamics.speed'"),
         ({"dynamics": {"steps": [1]}}, "'dynamics.lr' parameter is required"),
+        ({"backend": "torch"}, "'backend' and 'dtype' parameters must be"),
     ],
 )
 def test_bad_dynamics_sweeps_are_named(change, match):

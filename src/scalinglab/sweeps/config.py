@@ -296,6 +296,12 @@ class SweepConfig(BaseModel):
                 "The 'dynamics.batch' parameter is for SGD only (GD uses all T samples). "
                 f"Got {list(dyn.batch)!r} instead."
             )
+        if self.dtype != "float64" or (sgd and self.backend != "numpy"):
+            raise ConfigError(
+                "The 'backend' and 'dtype' parameters must be numpy/torch with float64 for GD "
+                "and numpy for one-pass SGD in a dynamics sweep. Got "
+                f"{self.backend}/{self.dtype} instead."
+            )
         fixed = {"ridge": (0.0,), "activation": ("linear",), "sigma_b": (0.0,)}
         for axis, allowed in fixed.items():
             if getattr(grid, axis) != allowed:

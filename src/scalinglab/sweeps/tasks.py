@@ -303,12 +303,13 @@ def _ridge_columns(result, task: Task) -> dict[str, list]:
 def _train(model, task: Task):
     """The task's GD or one-pass SGD losses (one seed: the task's stream)."""
     from ..dynamics import simulate_gd, simulate_sgd
+    from ..simulation.backend import Backend
 
     dyn = task.dynamics
     if dyn.optimizer == "gd":
         return simulate_gd(model, list(task.N), list(task.T), list(dyn.steps), dyn.lr,
                            schedule=dyn.schedule, seed=task.seed_sequence(),
-                           backend=task.backend)  # fmt: skip
+                           backend=Backend(task.backend, task.device))  # fmt: skip
     return simulate_sgd(model, list(task.N), list(dyn.steps), dyn.lr, batch=list(dyn.batch),
                         schedule=dyn.schedule, seed=task.seed_sequence())  # fmt: skip
 
