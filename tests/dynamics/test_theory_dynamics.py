@@ -9,7 +9,7 @@ import pytest
 from scalinglab import DataModel
 from scalinglab.dynamics import learning_rates, simulate_gd, simulate_sgd, stable_lr
 from scalinglab.dynamics.feature_spectrum import contour_modes
-from scalinglab.dynamics.recursion import sgd_mode_losses
+from scalinglab.dynamics.recursion import sgd_mode_losses, sgd_mode_losses_constant
 from scalinglab.dynamics.theory import (
     compute_optimal_gd,
     compute_optimal_sgd,
@@ -103,6 +103,9 @@ def test_blocked_recursion_equals_step_by_step(schedule):
     args = (modes.zeta, modes.counts, modes.u0, modes.floor, modes.floor + 0.02**2)
     want = _reference_losses(*args, lrs, 2, steps)
     np.testing.assert_allclose(sgd_mode_losses(*args, lrs, 2, steps), want, rtol=1e-9)
+    if schedule == "constant":  # and the doubling used beyond 3·10^5 updates
+        doubled = sgd_mode_losses_constant(*args, lr, 2, steps)
+        np.testing.assert_allclose(doubled, want, rtol=1e-9)
 
 
 def test_blocked_recursion_reports_divergence():

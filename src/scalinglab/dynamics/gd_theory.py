@@ -69,8 +69,9 @@ def gd_train_curve(
     N, T = check_int("N", N, low=1), check_int("T", T, low=1)
     step = parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
-    lrs = learning_rates(schedule, lr, int(step.max()))
-    peak = float(lrs.max()) if lrs.size else lr
+    constant = isinstance(schedule, str) and schedule == "constant"
+    lrs = lr if constant else learning_rates(schedule, lr, int(step.max()))
+    peak = lr if constant or not lrs.size else float(lrs.max())
     if N >= model.M:
         raise ConfigError(
             f"The 'N' parameter must be below M = {model.M} for the GD theory. Got {N} instead."

@@ -187,3 +187,58 @@ def sgd_stable_lr(c: np.ndarray, counts: np.ndarray, batch: int) -> float:
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if stable(mid) else (lo, mid)
     return lo
+
+
+def sgd_mode_losses_constant(
+    c: np.ndarray,
+    counts: np.ndarray,
+    u0: np.ndarray,
+    floor: float,
+    residual_var: float,
+    lr: float,
+    batch: int,
+    steps: np.ndarray,
+) -> np.ndarray:
+    """:func:`sgd_mode_losses` for a constant learning rate at any step count, by doubling.
+
+    The update is the real-affine map ``v ↦ A v + f`` on ``v = (Re u, Im u)``
+    (``A = [[diag a_r + η² w_r 1ᵀ, −diag a_i], [diag a_i + η² w_i 1ᵀ, diag a_r]]``,
+    ``w = n c²/b``, ``f = η² σ_r² (w_r, w_i)``), so the state after ``t`` updates is reached by
+    composing the maps ``T^{2^j}`` of the binary digits of ``t``: O(K³ log t) work instead of
+    O(K t). The loss is ``½(1ᵀ Re u + L0)``.
+    """
+    c = np.asarray(c, dtype=np.complex128)
+    w = np.asarray(counts) * c * c / batch
+    a = 1.0 - 2.0 * lr * c + lr * lr * (1.0 + 1.0 / batch) * c * c
+    K = c.size
+    eta2 = lr * lr
+    A = np.zeros((2 * K, 2 * K))
+    A[:K, :K] = np.diag(a.real) + eta2 * np.outer(w.real, np.ones(K))
+    A[:K, K:] = -np.diag(a.imag)
+    A[K:, :K] = np.diag(a.imag) + eta2 * np.outer(w.imag, np.ones(K))
+    A[K:, K:] = np.diag(a.real)
+    f = eta2 * residual_var * np.concatenate([w.real, w.imag])
+    u0 = np.asarray(u0, dtype=np.complex128)
+    v = np.concatenate([u0.real, u0.imag])
+    steps = np.asarray(steps, dtype=np.int64)
+    order = np.argsort(steps, kind="stable")
+    out = np.empty(steps.size)
+    power, offset = A, f  # T^{2^j}: v ↦ power v + offset
+    powers = [(power, offset)]
+    top = int(steps.max()) if steps.size else 0
+    while (1 << len(powers)) <= top:
+        power, offset = power @ power, power @ offset + offset
+        powers.append((power, offset))
+    t = 0
+    for idx in order:
+        gap = int(steps[idx]) - t
+        j = 0
+        while gap:
+            if gap & 1:
+                v = powers[j][0] @ v + powers[j][1]
+            gap >>= 1
+            j += 1
+        t = int(steps[idx])
+        total = float(v[:K].sum())
+        out[idx] = 0.5 * (total + floor) if np.isfinite(total) and total < 1e300 else np.inf
+    return out

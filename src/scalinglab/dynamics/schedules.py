@@ -81,14 +81,18 @@ def constant_stretches(lrs: np.ndarray, min_run: int) -> list[tuple[int, int, bo
     return out
 
 
-def log_residual(x, lrs: np.ndarray, steps, chunk: int = 256) -> np.ndarray:
+def log_residual(x, lrs: float | np.ndarray, steps, chunk: int = 256) -> np.ndarray:
     """``Σ_{τ<t} log(1 − lr_τ x)`` (complex, principal branch) for each ``t`` in ``steps``
     (rows) and each ``x`` (columns): the log of the GD residual filter ``Π_{τ<t}(1 − lr_τ x)``
     (docs/dynamics.md §1). Its exponential is the product whatever the branch, signs included
     (a factor ``1 − lr x < 0`` adds ``iπ``). Stretches of equal learning rate cost one term;
-    the rest one term per update, ``chunk`` updates at a time."""
+    the rest one term per update, ``chunk`` updates at a time. A float ``lrs`` is a constant
+    rate: ``t log(1 − lr x)`` for any t."""
     x = np.asarray(x, dtype=np.complex128)
     steps = np.asarray(steps, dtype=np.int64)
+    if np.ndim(lrs) == 0:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return steps[:, None] * np.log1p(-float(lrs) * x)[None, :]
     want = np.unique(steps)
     top = int(want[-1]) if want.size else 0
     out = np.zeros((want.size, x.size), dtype=np.complex128)

@@ -79,8 +79,8 @@ def simulate_gd(
     lr = check_float("lr", lr, 0.0, low_open=True)
     seeds = check_int("seeds", seeds, low=1)
     seed = _seed(seed)
-    lrs = learning_rates(schedule, lr, int(step.max()))
-    varying = None if np.all(lrs == lr) else lrs
+    constant = isinstance(schedule, str) and schedule == "constant"  # closed-form filter
+    varying = None if constant else learning_rates(schedule, lr, int(step.max()))
     be = backend if isinstance(backend, Backend) else Backend(backend)
     shape = (seeds, Ns.size, Ts.size, step.size)
     loss, train = np.empty(shape), np.empty(shape)
@@ -96,7 +96,7 @@ def simulate_gd(
                 lr_max[s, i, j] = 2.0 * int(t) / out.top_eigenvalue
         if progress:
             progress(s + 1, seeds)
-    peak = float(lrs.max()) if lrs.size else lr
+    peak = float(varying.max()) if varying is not None and varying.size else lr
     bad = peak >= lr_max.min(axis=0)
     if np.any(bad):
         i, j = np.argwhere(bad)[0]
