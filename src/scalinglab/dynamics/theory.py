@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gamma
+from threadpoolctl import threadpool_limits
 
 from .._validation import check_choice, check_float, check_int
 from ..exceptions import ConfigError
@@ -87,7 +88,8 @@ def train_curve(
     lrs = None if doubling else learning_rates(schedule, lr, int(step.max()))
     eta_max = float(lrs.max()) if lrs is not None and lrs.size else lr
     beta = 1.0 + 1.0 / batch
-    modes = contour_modes(model, N, R_max=0.9 * 2.0 / (beta * eta_max))
+    with threadpool_limits(1, user_api="blas"):  # ~200 x 300 products: one thread is fastest
+        modes = contour_modes(model, N, R_max=0.9 * 2.0 / (beta * eta_max))
     a = 1.0 - 2.0 * eta_max * modes.zeta + eta_max**2 * beta * modes.zeta**2
     if np.any(np.abs(a) > 1.0 + 1e-9):
         raise ConfigError(
