@@ -4,7 +4,8 @@ Left: one-pass SGD (batch ``batch``, one constant lr for every N: a fraction of 
 limit of the largest N). Lines: the deterministic-equivalent theory
 (:func:`scalinglab.dynamics.theory.train_curve`, the per-mode Volterra description, docs/dynamics.md
 §4); points: the exact expected loss given each draw of U
-(:func:`scalinglab.dynamics.simulate_sgd`, §2), mean ± s.e. over seeds. Each curve falls like
+(:func:`scalinglab.dynamics.simulate_sgd`, §2, run as a dynamics sweep so that an interrupted
+run resumes), mean ± s.e. over seeds. Each curve falls like
 ``t^{-α/(1+α)}`` until it meets its N-limited plateau ``∝ N^{-α}`` (§5).
 
 Right: full-batch GD on T samples with label noise (one lr for every N: a fraction of the
@@ -19,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...dynamics import simulate_gd, simulate_sgd
 from ...dynamics.theory import gd_stable_lr, theory_stable_lr, train_curve
 from ...model import DataModel
 from ..context import build_model, model_text
@@ -35,30 +35,35 @@ def _steps(cfg, key: str) -> np.ndarray:
     return np.unique(np.geomspace(1, top, cfg.int("steps_points", 2)).astype(np.int64))
 
 
-def _sgd(cfg, model: DataModel) -> pd.DataFrame:
+def _with_theory(sim: pd.DataFrame, theory: dict[int, np.ndarray], steps) -> pd.DataFrame:
+    """The simulated rows with the theory loss of their (N, step) in a column ``theory``."""
+    lookup = pd.DataFrame(
+        [{"N": n, "step": int(t), "theory": float(v)} for n, c in theory.items()
+         for t, v in zip(steps, c)]
+    )  # fmt: skip
+    return sim.merge(lookup, on=["N", "step"], how="left").sort_values(["N", "step"])
+
+
+def _sgd(ctx, cfg, model: DataModel) -> pd.DataFrame:
     Ns, batch = cfg.ints("sgd_N"), cfg.int("batch", 1)
     lr = float(cfg["lr_fraction"]) * theory_stable_lr(model, max(Ns), batch)
     steps = _steps(cfg, "sgd_steps")
-    sim = simulate_sgd(model, Ns, steps, lr, batch=batch, seeds=cfg.int("seeds", 2),
-                       seed=cfg.int("seed")).to_frame()  # fmt: skip
-    sim["theory"] = np.concatenate(
-        [train_curve(model, n, steps, lr, batch=batch).loss[0, 0, 0] for n in Ns]
-    )
-    sim["panel"] = "sgd"
-    return sim
+    dyn = {"optimizer": "sgd", "lr": lr, "steps": steps.tolist(), "batch": [batch]}
+    sim = ctx.train(f"{cfg['name']}-sgd", model, dyn, Ns, seeds=cfg.int("seeds", 2),
+                    seed=cfg.int("seed"))  # fmt: skip
+    theory = {n: train_curve(model, n, steps, lr, batch=batch).loss[0, 0, 0] for n in Ns}
+    return _with_theory(sim, theory, steps).assign(panel="sgd")
 
 
-def _gd(cfg, model: DataModel) -> pd.DataFrame:
+def _gd(ctx, cfg, model: DataModel) -> pd.DataFrame:
     Ns, T = cfg.ints("gd_N"), cfg.int("gd_T", 1)
     lr = float(cfg["lr_fraction"]) * min(gd_stable_lr(model, n, T) for n in Ns)
     steps = _steps(cfg, "gd_steps")
-    sim = simulate_gd(model, Ns, [T], steps, lr, seeds=cfg.int("seeds", 2),
-                      seed=cfg.int("seed")).to_frame()  # fmt: skip
-    sim["theory"] = np.concatenate(
-        [train_curve(model, n, steps, lr, optimizer="gd", T=T).loss[0, 0, 0] for n in Ns]
-    )
-    sim["panel"] = "gd"
-    return sim
+    dyn = {"optimizer": "gd", "lr": lr, "steps": steps.tolist()}
+    sim = ctx.train(f"{cfg['name']}-gd", model, dyn, Ns, [T], seeds=cfg.int("seeds", 2),
+                    seed=cfg.int("seed"))  # fmt: skip
+    theory = {n: train_curve(model, n, steps, lr, optimizer="gd", T=T).loss[0, 0, 0] for n in Ns}
+    return _with_theory(sim, theory, steps).assign(panel="gd")
 
 
 def _early_stopping(gd: pd.DataFrame) -> list[dict]:
@@ -82,7 +87,7 @@ def _early_stopping(gd: pd.DataFrame) -> list[dict]:
 def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     model = build_model(cfg.need("model"))
     gd_model = build_model({**cfg["model"], "noise": float(cfg.need("gd_noise"))})
-    sgd, gd = _sgd(cfg, model), _gd(cfg, gd_model)
+    sgd, gd = _sgd(ctx, cfg, model), _gd(ctx, cfg, gd_model)
     table = pd.concat([sgd, gd], ignore_index=True)
     summary = [
         agreement_row("SGD: simulated / theory loss", sgd["loss"] / sgd["theory"]),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...dynamics import simulate_sgd
 from ...dynamics.theory import compute_optimal_sgd, theory_stable_lr, train_curve
 from ..context import build_model, model_text
 from ..style import LOSS_LABEL, PALETTE, add_footer, new_figure
@@ -44,16 +43,15 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     sim_C = np.asarray(cfg.floats("sim_budgets"))
     sim_N = np.round(np.exp(np.interp(np.log(sim_C), np.log(front.budget), np.log(front.N))))
     rows = []
-    for c, n in zip(sim_C, sim_N.astype(int)):
+    for j, (c, n) in enumerate(zip(sim_C, sim_N.astype(int))):
         steps = max(1, round(c / (n * batch)))
         lr = _lr(cfg, model, n, batch)
-        res = simulate_sgd(model, n, [steps], lr, batch=batch, seeds=cfg.int("seeds", 2),
-                           seed=cfg.int("seed"))  # fmt: skip
-        rec = res.records()[0]
+        dyn = {"optimizer": "sgd", "lr": lr, "steps": [steps], "batch": [batch]}
+        row = ctx.train(f"{cfg['name']}-{j}", model, dyn, [n], seeds=cfg.int("seeds", 2),
+                        seed=cfg.int("seed"))  # fmt: skip
         theory = train_curve(model, n, [steps], lr, batch=batch).loss.item()
-        rec.update(C=float(n * steps * batch), theory=float(theory))
-        rows.append(rec)
-    sim = pd.DataFrame(rows)
+        rows.append(row.assign(C=float(n * steps * batch), theory=float(theory)))
+    sim = pd.concat(rows, ignore_index=True)
     fit = f"C in [{front.budget[0]:.3g}, {front.budget[-1]:.3g}], {front.budget.size} budgets"
     summary = [
         summary_row("N* exponent d log N*/d log C (theory)", front.exponent_N, front.predicted_N,
