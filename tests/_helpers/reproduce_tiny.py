@@ -113,6 +113,24 @@ TINY = {
         "seeds": 2,
     },
     "intrinsic-dimension": {"n_samples": 400, "T": [100, 200, 400], "repeats": 1},
+    "dynamics-loss-vs-steps": {
+        "model": {"M": 400},
+        "seeds": 3,
+        "sgd_N": [25, 100],
+        "sgd_steps": 3000,
+        "gd_T": 80,
+        "gd_N": [40, 160],
+        "gd_steps": 30000,
+        "steps_points": 12,
+    },
+    "dynamics-compute-optimal": {
+        "model": {"M": 1000},
+        "seeds": 3,
+        "budget_range": [5000, 200000],
+        "budget_points": 6,
+        "curve_N": [20, 100],
+        "sim_budgets": [20000],
+    },
 }
 
 

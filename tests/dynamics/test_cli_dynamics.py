@@ -32,6 +32,19 @@ def test_sgd_theory_records_match_the_library():
     assert records[-1]["T"] == 4 * 500  # samples seen
 
 
+def test_gd_with_a_schedule_in_theory_and_simulation():
+    args = ("--optimizer", "gd", "--M", "300", "--N", "20", "--T", "30", "--lr", "0.5",
+            "--steps", "0,5,50", "--schedule", "wsd", "--noise", "0.1", "--json")  # fmt: skip
+    sim = json.loads(_run(*args, "--simulate", "--seeds", "2"))
+    model = DataModel(M=300, noise=0.1)
+    want = simulate_gd(model, 20, 30, [0, 5, 50], 0.5, schedule="wsd", seeds=2)
+    assert [r["loss"] for r in sim] == pytest.approx(list(want.loss_mean[0, 0]), rel=1e-12)
+    assert {r["schedule"] for r in sim} == {"wsd"}
+    theory = json.loads(_run(*args))
+    want = train_curve(model, 20, [0, 5, 50], 0.5, optimizer="gd", T=30, schedule="wsd")
+    assert [r["loss"] for r in theory] == pytest.approx(list(want.loss[0, 0, 0]), rel=1e-12)
+
+
 def test_simulated_gd_and_sgd_records():
     args = ("--M", "300", "--N", "20,40", "--T", "30", "--lr", "0.5", "--steps", "0,5,50")
     records = json.loads(_run("--optimizer", "gd", "--simulate", "--seeds", "2", "--noise",

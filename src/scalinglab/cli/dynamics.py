@@ -50,7 +50,7 @@ from ._progress import progress_bar
     type=click.Choice(["constant", "cosine", "wsd"]),
     default="constant",
     show_default=True,
-    help="SGD learning-rate schedule over max(steps).",
+    help="Learning-rate schedule over max(steps) (SGD and GD).",
 )
 @click.option(
     "--simulate",
@@ -129,15 +129,16 @@ def dynamics(
         )
     if optimizer == "gd" and use_simulation:
         with progress_bar("simulating", enabled=sys.stderr.isatty()) as update:
-            result = simulate_gd(model, Ns, Ts, step_list, lr, seeds=seeds, seed=seed,
-                                 progress=update)  # fmt: skip
+            result = simulate_gd(model, Ns, Ts, step_list, lr, schedule=schedule, seeds=seeds,
+                                 seed=seed, progress=update)  # fmt: skip
         records = result.records()
         columns = ("N", "T", "step", "lr", "loss", "loss_sem", "train_loss", "seeds")
     elif optimizer == "gd":
         records = []
         for n in Ns:
             for t in Ts:
-                records += train_curve(model, n, step_list, lr, optimizer="gd", T=t).records()
+                curve = train_curve(model, n, step_list, lr, optimizer="gd", T=t, schedule=schedule)
+                records += curve.records()
         columns = ("N", "T", "step", "lr", "loss")
     elif use_simulation:
         with progress_bar("simulating", enabled=sys.stderr.isatty()) as update:

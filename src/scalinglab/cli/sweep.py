@@ -157,5 +157,6 @@ def collect(directory, out, as_json) -> None:
             write_table(table, out)
         click.echo(f"{len(table)} points written to {out}", err=True)
         return
-    varying = [a for a in AXES if table[a].nunique() > 1] or ["N", "T", "ridge"]
+    axes = [*AXES, *(c for c in ("batch", "step") if c in table)]  # dynamics: one row per step
+    varying = [a for a in axes if table[a].nunique() > 1] or ["N", "T", "ridge"]
     echo_records(table.to_dict("records"), as_json, (*varying, *STATS))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..simulation.ridge_loss import gram_eigh, product_into, symmetric_product
+from .schedules import log_residual
 
 
 @dataclass
@@ -33,11 +34,29 @@ class FilterLosses:
     top_eigenvalue: float  # largest eigenvalue s_max of FᵀF
 
 
-def gd_filter(s: np.ndarray, keep: np.ndarray, lr: float, T: int, steps: np.ndarray):
+def gd_filter(
+    s: np.ndarray,
+    keep: np.ndarray,
+    lr: float,
+    T: int,
+    steps: np.ndarray,
+    lrs: np.ndarray | None = None,
+):
     """``d[r, k] = φ_{t_r}(s_k)`` and ``f[r, k] = (1 − η s_k)^{t_r}`` (0 and 1 on null s_k).
 
     Computed as ``−expm1(t log1p(−ηs))/s`` for ``ηs < 1`` (no cancellation at small ηs).
+    With a schedule (``lrs``, the learning rate of each update) the residual is
+    ``f = Π_{τ<t}(1 − lr_τ s/T)`` and still ``d = (1 − f)/s``, from the summed logs of
+    :func:`.schedules.log_residual`.
     """
+    if lrs is not None:
+        x = np.where(keep, s, 0.0) / T
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            logs = log_residual(x, lrs, steps)
+            f = np.exp(logs).real
+            one_minus_f = (-np.expm1(logs)).real
+            d = np.where(keep, one_minus_f / np.where(keep, s, 1.0), 0.0)
+        return d, np.where(keep, f, 1.0)
     eta = lr / T
     x = np.where(keep, eta * s, 0.0)
     t = np.asarray(steps, dtype=np.float64)[:, None]
@@ -55,11 +74,14 @@ def gd_filter(s: np.ndarray, keep: np.ndarray, lr: float, T: int, steps: np.ndar
     return d, f
 
 
-def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> FilterLosses:
+def filter_losses(
+    F, S, B, K, signal: float, noise: float, lr: float, steps, lrs: np.ndarray | None = None
+) -> FilterLosses:
     """Test and training loss of GD after each of ``steps`` updates (NumPy float64 inputs).
 
     ``F`` (T, N), ``S = C`` (N, N), ``B = B_ω`` (N, T), ``K = K_ω`` (T, T) and ``s_ω`` as
-    accumulated by :func:`scalinglab.simulation.accumulate`.
+    accumulated by :func:`scalinglab.simulation.accumulate`; ``lrs`` the learning rate of each
+    update for a schedule (None: the constant ``lr``).
     """
     T, N = F.shape
     var = float(noise) ** 2
@@ -69,7 +91,7 @@ def filter_losses(F, S, B, K, signal: float, noise: float, lr: float, steps) -> 
     s_max = max(float(s[-1]), 0.0)
     cutoff = max(N, T) * np.finfo(np.float64).eps * s_max
     keep = s > cutoff
-    d, f = gd_filter(s, keep, lr, T, np.asarray(steps))
+    d, f = gd_filter(s, keep, lr, T, np.asarray(steps), lrs)
     s_pos = np.where(keep, s, 0.0)
     trK = float(np.trace(K))
     if primal:

@@ -40,6 +40,7 @@ from .feature_spectrum import (
     top_edge,
 )
 from .result import DynamicsResult
+from .schedules import Schedule, learning_rates, log_residual
 
 
 def _contour(x_low: float, R: float) -> tuple[np.ndarray, np.ndarray]:
@@ -55,16 +56,22 @@ def _contour(x_low: float, R: float) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([zeta, zeta.conj()]), np.concatenate([dzeta, -dzeta.conj()])
 
 
-def gd_train_curve(model: DataModel, N: int, T: int, steps, lr: float) -> DynamicsResult:
+def gd_train_curve(
+    model: DataModel, N: int, T: int, steps, lr: float, schedule: Schedule = "constant"
+) -> DynamicsResult:
     """Deterministic-equivalent test loss of full-batch GD after each of ``steps`` updates.
 
-    ``θ ← θ − (lr/T) Fᵀ(Fθ − y)`` from 0 on T samples with N features (N < M). Accurate for
-    large N, T away from the interpolation point N = T.
+    ``θ ← θ − (lr_t/T) Fᵀ(Fθ − y)`` from 0 on T samples with N features (N < M), ``lr_t`` the
+    ``schedule`` over ``max(steps)`` (the filter ``p_t(x) = Π_{τ<t}(1 − lr_τ x)``). Accurate
+    for large N, T away from the interpolation point N = T.
     """
     model = check_model(model)
     N, T = check_int("N", N, low=1), check_int("T", T, low=1)
     step = parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
+    constant = isinstance(schedule, str) and schedule == "constant"
+    lrs = lr if constant else learning_rates(schedule, lr, int(step.max()))
+    peak = lr if constant or not lrs.size else float(lrs.max())
     if N >= model.M:
         raise ConfigError(
             f"The 'N' parameter must be below M = {model.M} for the GD theory. Got {N} instead."
@@ -76,12 +83,12 @@ def gd_train_curve(model: DataModel, N: int, T: int, steps, lr: float) -> Dynami
     floor = max(quad.signal - tau_N, 0.0)
     residual = floor + model.noise**2
     x_top = top_edge(N, s2, quad, T)
-    limit = 2.0 * np.cos(RAY_ANGLE) / lr
+    limit = 2.0 * np.cos(RAY_ANGLE) / peak
     R = min(1.5 * x_top, 0.5 * (x_top + limit))
     if R <= 1.02 * x_top:
         raise ConfigError(
             f"The 'lr' parameter must be below the GD stability limit (about {2 / x_top:.4g} "
-            f"at N = {N}, T = {T}) with some margin. Got {lr:g} instead."
+            f"at N = {N}, T = {T}) with some margin. Got {peak:g} instead."
         )
     delta_P = _real_delta(np.array([1e-300]), N, s2, quad, T)[0]
     zeta, dzeta = _contour(s2 * delta_P, R)
@@ -107,8 +114,7 @@ def gd_train_curve(model: DataModel, N: int, T: int, steps, lr: float) -> Dynami
     Q[diag, diag] = (N - 2 * kappa * m - kappa**2 * dm) / T
     W = (ki * kj / (z[:, None] * z[None, :])) * X / (1.0 - Q)
 
-    t = step.astype(np.float64)[None, :]
-    q = 1.0 - np.exp(t * np.log(1.0 - lr * zeta)[:, None])  # q_t(ζ) = 1 − (1 − lr ζ)^t
+    q = (-np.expm1(log_residual(zeta, lrs, step))).T  # q_t(ζ) = 1 − Π_{τ<t}(1 − lr_τ ζ)
     scale = 1.0 / (2j * np.pi)
     wq = dzeta[:, None] * q
     T1 = scale * (wq * (-(tau_N - tau) / z)[:, None]).sum(axis=0)
@@ -118,4 +124,5 @@ def gd_train_curve(model: DataModel, N: int, T: int, steps, lr: float) -> Dynami
     loss = 0.5 * (np.maximum(excess, 0.0) + floor)
     return DynamicsResult(model=model, optimizer="gd", N=np.array([N]), size=np.array([T]),
                           step=step, lr=lr, loss=loss[None, None, None, :],
+                          schedule=schedule if isinstance(schedule, str) else "custom",
                           method="theory")  # fmt: skip

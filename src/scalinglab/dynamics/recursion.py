@@ -22,6 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .schedules import constant_stretches
+
+BLOCK = 256
+"""Updates per block of the blocked recursion (:func:`_blocked`)."""
+MIN_RUN = 32
+"""Stretches of constant learning rate at least this long are advanced in blocks."""
+
 
 def sgd_mode_losses(
     c: np.ndarray,
@@ -34,6 +41,11 @@ def sgd_mode_losses(
     steps: np.ndarray,
 ) -> np.ndarray:
     """Expected population loss of one-pass SGD after each of ``steps`` updates.
+
+    Stretches of constant learning rate (a constant schedule, the stable phase of ``wsd``) are
+    advanced :data:`BLOCK` updates at a time by :func:`_blocked`; the rest update by update.
+    Runs with one BLAS thread: its products are matrix-vector sized, and idle BLAS threads
+    spinning on a loaded machine cost several times the work itself.
 
     Parameters
     ----------
@@ -56,40 +68,99 @@ def sgd_mode_losses(
     -------
     array of the losses at ``steps`` (``inf`` once the recursion has diverged).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _mode_losses(c, counts, u0, floor, residual_var, lrs, batch, steps)
+
+
+def _mode_losses(c, counts, u0, floor, residual_var, lrs, batch, steps) -> np.ndarray:
     c = np.asarray(c)
     weight = np.asarray(counts) * c * c / batch
     quad = (1.0 + 1.0 / batch) * c * c
     u = np.array(u0, dtype=np.result_type(c, weight, np.asarray(u0), np.float64))
     steps = np.asarray(steps, dtype=np.int64)
-    order = np.argsort(steps, kind="stable")
-    out = np.empty(steps.size)
-    pos = 0
-    total = float(np.real(u.sum()))
+    want = np.unique(steps)
+    top = int(want[-1]) if want.size else 0
+    totals = np.full(want.size, np.inf)  # Σ_k u_k after each wanted step count
     t = 0
-    eta_prev, a = None, None
-    push = np.empty_like(u)
-    while pos < steps.size:
-        target = int(steps[order[pos]])
-        while t < target:
-            eta = float(lrs[t])
-            if eta != eta_prev:  # constant stretches of the schedule reuse the per-mode factor
-                a = 1.0 - 2.0 * eta * c + eta * eta * quad
-                eta_prev = eta
-            u *= a
-            np.multiply(weight, eta * eta * (total + residual_var), out=push)
-            u += push
-            total = u.sum().real
-            t += 1
-            if not total < 1e300:  # diverged (or NaN)
-                total = np.inf
-                break
-        if not np.isfinite(total):
-            out[order[pos:]] = np.inf
+    for begin, end, blocked in constant_stretches(np.asarray(lrs[:top]), MIN_RUN):
+        if blocked:
+            u, run = _blocked(u, c, weight, quad, float(lrs[begin]), end - begin, residual_var)
+        else:
+            u, run = _stepped(u, c, weight, quad, lrs[begin:end], residual_var)
+        pick = (want >= t) & (want < t + run.size)
+        totals[pick] = run[want[pick] - t]
+        t += end - begin
+        if not np.all(np.isfinite(run)):
             break
-        while pos < steps.size and int(steps[order[pos]]) == target:
-            out[order[pos]] = 0.5 * (total + floor)
-            pos += 1
-    return out
+    else:
+        total = float(u.sum().real)
+        totals[want == top] = total if total < 1e300 else np.inf
+    out = np.where(np.isfinite(totals), 0.5 * (totals + floor), np.inf)
+    return out[np.searchsorted(want, steps)]
+
+
+def _stepped(u, c, weight, quad, lrs, residual_var):
+    """Update by update: ``u ← a∘u + η² w (Σu + σ_r²)``; the totals before each update."""
+    run = np.full(len(lrs), np.inf)
+    push = np.empty_like(u)
+    total = float(u.sum().real)
+    eta_prev, a = None, None
+    for i, eta in enumerate(lrs):
+        if not total < 1e300:  # diverged (or NaN)
+            return u, run
+        run[i] = total
+        eta = float(eta)
+        if eta != eta_prev:  # equal neighbouring rates reuse the per-mode factor
+            a = 1.0 - 2.0 * eta * c + eta * eta * quad
+            eta_prev = eta
+        u *= a
+        np.multiply(weight, eta * eta * (total + residual_var), out=push)
+        u += push
+        total = float(u.sum().real)
+    return u, run
+
+
+def _blocked(u, c, weight, quad, eta, length, residual_var):
+    """``length`` updates at a constant ``η``, :data:`BLOCK` at a time; the totals before each.
+
+    Within a block the totals ``S_j`` (j updates after its start) obey the scalar Volterra
+    equation ``S_j = Re Σ_k a_k^j u_k + Σ_{i<j} κ_{j−1−i}(S_i + σ_r²)``, ``κ_m = Re Σ_k a_k^m h_k``,
+    ``h = η² w``: a unit lower-triangular Toeplitz system, inverted once per η. The modes then
+    jump to the block's end, ``u ← a^B∘u + h∘Σ_i a^{B−1−i}(S_i + σ_r²)``. Work O(K·B + B²) per
+    block instead of B passes over the K modes.
+    """
+    from scipy.linalg import solve_triangular
+
+    a = 1.0 - 2.0 * eta * c + eta * eta * quad
+    h = eta * eta * weight
+    size = min(BLOCK, length)
+    with np.errstate(over="ignore", invalid="ignore"):
+        P = a[:, None] ** np.arange(size)  # P[k, j] = a_k^j
+        kappa = (h @ P).real
+        L = np.eye(size)
+        for j in range(1, size):
+            L[j, :j] = -kappa[j - 1 :: -1]
+        inverse = solve_triangular(L, np.eye(size), lower=True, unit_diagonal=True,
+                                   check_finite=False)  # fmt: skip
+        drive = inverse @ (residual_var * np.concatenate([[0.0], np.cumsum(kappa[:-1])]))
+    if not (np.all(np.isfinite(P)) and np.all(np.isfinite(drive))):  # far past stability
+        return _stepped(u, c, weight, quad, np.full(length, eta), residual_var)
+    run = np.full(length, np.inf)
+    done = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while done < length:
+            n = min(size, length - done)
+            S = inverse[:n, :n] @ (u @ P[:, :n]).real + drive[:n]
+            if not np.all(S < 1e300):  # diverged (or NaN)
+                good = np.cumprod(S < 1e300).astype(bool)
+                run[done : done + n][good] = S[good]
+                return u, run
+            run[done : done + n] = S
+            u = P[:, n - 1] * a * u + h * (P[:, n - 1 :: -1] @ (S + residual_var))
+            done += n
+    return u, run
 
 
 def sgd_stable_lr(c: np.ndarray, counts: np.ndarray, batch: int) -> float:

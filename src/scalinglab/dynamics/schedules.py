@@ -61,3 +61,55 @@ def learning_rates(
     rise = np.minimum(1.0, (t + 1.0) / n_warm) if n_warm > 0 else np.ones(steps)
     fall = np.clip((steps - t) / n_decay, 0.0, 1.0) if n_decay > 0 else np.ones(steps)
     return lr * np.minimum(rise, fall)
+
+
+def constant_stretches(lrs: np.ndarray, min_run: int) -> list[tuple[int, int, bool]]:
+    """``(begin, end, constant)`` covering the updates in order: stretches of at least
+    ``min_run`` equal learning rates (``constant``) and the updates between them."""
+    lrs = np.asarray(lrs, dtype=np.float64)
+    edges = np.flatnonzero(np.diff(lrs)) + 1
+    starts = np.concatenate([[0], edges]).astype(int)
+    stops = np.concatenate([edges, [lrs.size]]).astype(int)
+    out: list[tuple[int, int, bool]] = []
+    for a, b in zip(starts, stops):
+        if b - a >= min_run:
+            out.append((int(a), int(b), True))
+        elif out and not out[-1][2]:
+            out[-1] = (out[-1][0], int(b), False)
+        elif b > a:
+            out.append((int(a), int(b), False))
+    return out
+
+
+def log_residual(x, lrs: float | np.ndarray, steps, chunk: int = 256) -> np.ndarray:
+    """``Σ_{τ<t} log(1 − lr_τ x)`` (complex, principal branch) for each ``t`` in ``steps``
+    (rows) and each ``x`` (columns): the log of the GD residual filter ``Π_{τ<t}(1 − lr_τ x)``
+    (docs/dynamics.md §1). Its exponential is the product whatever the branch, signs included
+    (a factor ``1 − lr x < 0`` adds ``iπ``). Stretches of equal learning rate cost one term;
+    the rest one term per update, ``chunk`` updates at a time. A float ``lrs`` is a constant
+    rate: ``t log(1 − lr x)`` for any t."""
+    x = np.asarray(x, dtype=np.complex128)
+    steps = np.asarray(steps, dtype=np.int64)
+    if np.ndim(lrs) == 0:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return steps[:, None] * np.log1p(-float(lrs) * x)[None, :]
+    want = np.unique(steps)
+    top = int(want[-1]) if want.size else 0
+    out = np.zeros((want.size, x.size), dtype=np.complex128)
+    acc = np.zeros(x.size, dtype=np.complex128)
+    lrs = np.asarray(lrs[:top], dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for a, b, constant in constant_stretches(lrs, 32):
+            if constant:
+                term = np.log1p(-lrs[a] * x)
+                inside = (want > a) & (want <= b)
+                out[inside] = acc + (want[inside] - a)[:, None] * term
+                acc = acc + (b - a) * term
+                continue
+            for c0 in range(a, b, chunk):
+                c1 = min(b, c0 + chunk)
+                cum = acc + np.cumsum(np.log1p(-lrs[c0:c1, None] * x), axis=0)
+                inside = (want > c0) & (want <= c1)
+                out[inside] = cum[want[inside] - c0 - 1]
+                acc = cum[-1]
+    return out[np.searchsorted(want, steps)]

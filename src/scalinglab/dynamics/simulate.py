@@ -18,12 +18,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .._arrays import as_numpy
-from .._rng import child, entropy_string, spawn_seeds
+from .._rng import DRAW_BLOCK, STREAM_U, child, entropy_string, spawn_seeds
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, NumericalWarning
 from ..features import feature_covariance
 from ..model import DataModel
-from ..simulation.accumulate import accumulate, draw_latent
+from ..simulation.accumulate import _draw_chunk, accumulate
 from ..simulation.backend import Backend
 from ._checks import check_model, parse_steps
 from .gd_exact import filter_losses
@@ -33,6 +33,7 @@ from .schedules import Schedule, learning_rates
 
 OPTIMIZERS = ("gd", "sgd")
 STREAM_SGD = 5  # teacher, noise and fresh samples of explicit SGD runs
+SGD_TEACHER, SGD_SAMPLES, SGD_NOISE = 0, 1, 2  # its sub-streams
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -56,6 +57,7 @@ def simulate_gd(
     steps: int | Sequence[int] | str,
     lr: float,
     *,
+    schedule: Schedule = "constant",
     seeds: int = 1,
     seed: int | np.random.SeedSequence = 0,
     backend: str | Backend = "numpy",
@@ -64,7 +66,10 @@ def simulate_gd(
 ) -> DynamicsResult:
     """Exact test and training loss of full-batch GD at every requested step (docs §1).
 
-    ``θ ← θ − (lr/T) Fᵀ(Fθ − y)`` from ``θ_0 = 0``. The draws of (U, X) are those of
+    ``θ ← θ − (lr_t/T) Fᵀ(Fθ − y)`` from ``θ_0 = 0``, with ``lr_t`` the ``schedule``
+    (``constant``, ``cosine``, ``wsd`` or a callable of the step; horizon ``max(steps)``):
+    the filter's residual is ``Π_{τ<t}(1 − lr_τ s/T)`` (one term per update for a varying
+    rate, so its cost grows with ``max(steps)``). The draws of (U, X) are those of
     :func:`scalinglab.simulation.simulate` with the same seed (one draw per seed at the largest
     (N, T), leading sub-blocks for the grid), so ``steps → ∞`` reproduces its ridge-0 loss.
     A :class:`NumericalWarning` names the points where ``lr ≥ 2T/s_max`` (GD diverges).
@@ -74,6 +79,8 @@ def simulate_gd(
     lr = check_float("lr", lr, 0.0, low_open=True)
     seeds = check_int("seeds", seeds, low=1)
     seed = _seed(seed)
+    constant = isinstance(schedule, str) and schedule == "constant"  # closed-form filter
+    varying = None if constant else learning_rates(schedule, lr, int(step.max()))
     be = backend if isinstance(backend, Backend) else Backend(backend)
     shape = (seeds, Ns.size, Ts.size, step.size)
     loss, train = np.empty(shape), np.empty(shape)
@@ -84,23 +91,25 @@ def simulate_gd(
             for j, t in enumerate(Ts):
                 sub = stats.sub(int(n), int(t))
                 F, C, B, K = (as_numpy(a) for a in (sub.F, sub.C, sub.B, sub.K))
-                out = filter_losses(F, C, B, K, sub.signal, model.noise, lr, step)
+                out = filter_losses(F, C, B, K, sub.signal, model.noise, lr, step, varying)
                 loss[s, i, j], train[s, i, j] = out.loss, out.train_loss
                 lr_max[s, i, j] = 2.0 * int(t) / out.top_eigenvalue
         if progress:
             progress(s + 1, seeds)
-    bad = lr >= lr_max.min(axis=0)
+    peak = float(varying.max()) if varying is not None and varying.size else lr
+    bad = peak >= lr_max.min(axis=0)
     if np.any(bad):
         i, j = np.argwhere(bad)[0]
         warnings.warn(
-            f"lr = {lr:g} is at or above the GD stability limit 2T/s_max = "
+            f"lr = {peak:g} is at or above the GD stability limit 2T/s_max = "
             f"{lr_max.min(axis=0)[i, j]:.4g} at N = {Ns[i]}, T = {Ts[j]}: the loss diverges "
             "(lower --lr; see stable_lr).",
             NumericalWarning,
             stacklevel=2,
         )
+    name = schedule if isinstance(schedule, str) else "custom"
     return DynamicsResult(model=model, optimizer="gd", N=Ns, size=Ts, step=step, lr=lr, loss=loss,
-                          train_loss=train, seed=_seed_label(seed))  # fmt: skip
+                          train_loss=train, schedule=name, seed=_seed_label(seed))  # fmt: skip
 
 
 def _feature_modes(model: DataModel, C: np.ndarray, G: np.ndarray, signal: float):
@@ -177,15 +186,23 @@ def sample_sgd(
     draw: int = 0,
     backend: str = "numpy",
     device: str = "cpu",
+    chunk: int | None = None,
 ) -> DynamicsResult:
     """Explicit one-pass SGD runs on one draw of U (seed child ``draw``), for checking.
 
     Each run draws its own teacher ``w ~ N(0, Ω)`` and fresh samples ``x ~ N(0, Λ)`` with labels
     ``wᵀx + ε``; the population loss of the iterate is exact given (U, w):
-    ``½(θᵀCθ − 2θᵀUΛw + wᵀΛw)``. The runs of a call are vectorised; U is held in memory
-    (N × M numbers), so this is meant for moderate M. All random numbers come from NumPy
-    generators seeded from ``seed``; ``backend="torch"`` (``device`` ``cpu`` or ``cuda``) does
-    the arithmetic in torch on the same numbers.
+    ``½(θᵀCθ − 2θᵀUΛw + wᵀΛw)``. The runs of a call are vectorised.
+
+    Streaming over M: the latent axis is processed ``chunk`` columns at a time (a multiple of
+    the draw block; default: all of M when U fits in 64 MB, else about 64 MB per chunk), so
+    memory does not grow with M beyond one chunk of U, w and x and one generator state per draw
+    block. Every latent block has its own random streams (U as in
+    :func:`scalinglab.simulation.simulate`; w, and x step after step), so the numbers do not
+    depend on ``chunk``; a chunk smaller than M redraws its U and w at every step (more time,
+    same numbers). All random numbers come from NumPy generators seeded from ``seed``;
+    ``backend="torch"`` (``device`` ``cpu`` or ``cuda``) does the arithmetic in torch on the
+    same numbers.
     """
     model = check_model(model)
     N = check_int("N", N, low=1)
@@ -194,18 +211,16 @@ def sample_sgd(
     step = parse_steps(steps)
     lr = check_float("lr", lr, 0.0, low_open=True)
     seed = _seed(seed)
+    M = model.M
+    if chunk is None:
+        chunk = M if N * M * 8 <= 2**26 else 2**23 // max(N, runs * batch)
+    chunk = max(DRAW_BLOCK, check_int("chunk", chunk, low=1) // DRAW_BLOCK * DRAW_BLOCK)
     be = Backend(backend, device)
     xp = be.xp
     seq = spawn_seeds(seed, draw + 1)[draw]
-    _, U_np = draw_latent(model, seq, N, 1)
-    lam = model.eigenvalues()
-    sqrt_lam = np.sqrt(lam)
-    rng = np.random.default_rng(child(seq, STREAM_SGD))
-    W_np = rng.standard_normal((runs, model.M)) * np.sqrt(model.teacher_variances())
-    U, W = be.asarray(U_np), be.asarray(W_np[:, :, None])  # W as (runs, M, 1)
-    C = be.asarray((U_np * lam) @ U_np.T)
-    ULw = be.asarray(W_np @ (U_np * lam).T)  # (runs, N)
-    wLw = be.asarray(np.sum(W_np * W_np * lam, axis=1))
+    stream = _LatentStreams(model, seq, N, runs, batch, chunk, be)
+    C, ULw, wLw = stream.moments()
+    eps_rng = np.random.default_rng(child(seq, STREAM_SGD, SGD_NOISE))
     lrs = learning_rates(schedule, lr, int(step.max()))
     theta = be.zeros((runs, N))
     loss = np.empty((runs, step.size))
@@ -214,10 +229,9 @@ def sample_sgd(
     while pos < step.size:
         target = int(step[order[pos]])
         while t < target:
-            x = be.asarray(rng.standard_normal((runs, batch, model.M)) * sqrt_lam)
-            eps = be.asarray(model.noise * rng.standard_normal((runs, batch)))
-            phi = x @ U.T  # (runs, batch, N)
-            resid = (phi @ theta[:, :, None])[:, :, 0] - (x @ W)[:, :, 0] - eps
+            phi, xw = stream.samples()  # (runs, batch, N), (runs, batch)
+            eps = be.asarray(model.noise * eps_rng.standard_normal((runs, batch)))
+            resid = (phi @ theta[:, :, None])[:, :, 0] - xw - eps
             grad = (xp.permute_dims(phi, (0, 2, 1)) @ resid[:, :, None])[:, :, 0]
             theta = theta - (float(lrs[t]) / batch) * grad
             t += 1
@@ -229,7 +243,80 @@ def sample_sgd(
     name = schedule if isinstance(schedule, str) else "custom"
     return DynamicsResult(model=model, optimizer="sgd", N=np.array([N]), size=np.array([batch]),
                           step=step, lr=lr, loss=loss[:, None, None, :], schedule=name,
-                          seed=_seed_label(seed), method="sampled")  # fmt: skip
+                          seed=_seed_label(seed), method="sampled",
+                          extra={"runs": runs})  # fmt: skip
+
+
+class _LatentStreams:
+    """U, the teachers w and the fresh samples x of :func:`sample_sgd`, chunk by chunk of M.
+
+    U is :func:`scalinglab.simulation.simulate`'s (stream ``STREAM_U``, block by block); the
+    teachers of all runs come from ``child(seq, STREAM_SGD, SGD_TEACHER, block)`` and the
+    samples of block ``b`` from one generator ``child(seq, STREAM_SGD, SGD_SAMPLES, b)`` that
+    draws ``(runs, batch, block columns)`` numbers per step, so no number depends on the chunk.
+    With one chunk (all of M) U and w are held; otherwise they are redrawn at every step.
+    """
+
+    def __init__(self, model, seq, N: int, runs: int, batch: int, chunk: int, be: Backend):
+        self.model, self.seq, self.N, self.runs, self.batch, self.be = (
+            model, seq, N, runs, batch, be)  # fmt: skip
+        M = model.M
+        self.chunks = [(a, min(M, a + chunk)) for a in range(0, M, chunk)]
+        self.blocks = [
+            np.random.default_rng(child(seq, STREAM_SGD, SGD_SAMPLES, b))
+            for b in range((M + DRAW_BLOCK - 1) // DRAW_BLOCK)
+        ]
+        self.scale = float(np.sqrt(model.feature_scale))
+        self.held = self._latent(*self.chunks[0]) if len(self.chunks) == 1 else None
+
+    def _latent(self, start: int, stop: int):
+        """U (N, cols) and the teachers w (runs, cols) of latent columns [start, stop)."""
+        be, cols = self.be, stop - start
+        G = np.empty((self.N, cols))
+        _draw_chunk(Backend(), self.seq, STREAM_U, start, G)
+        W = np.empty((self.runs, cols))
+        for offset in range(0, cols, DRAW_BLOCK):
+            block = (start + offset) // DRAW_BLOCK
+            width = min(DRAW_BLOCK, cols - offset)
+            rng = np.random.default_rng(child(self.seq, STREAM_SGD, SGD_TEACHER, block))
+            W[:, offset : offset + width] = rng.standard_normal((self.runs, width))
+        W *= np.sqrt(self.model.teacher_variances(start, stop))
+        return be.asarray(self.scale * G), be.asarray(W)
+
+    def _chunk(self, start: int, stop: int):
+        return self.held if self.held is not None else self._latent(start, stop)
+
+    def moments(self):
+        """``C = UΛUᵀ`` (N, N), ``UΛw`` (runs, N) and ``wᵀΛw`` (runs) of every run."""
+        be, xp = self.be, self.be.xp
+        C = be.zeros((self.N, self.N))
+        ULw, wLw = be.zeros((self.runs, self.N)), be.zeros((self.runs,))
+        for start, stop in self.chunks:
+            U, W = self._chunk(start, stop)
+            lam = be.asarray(self.model.eigenvalues(start, stop))
+            C = C + (U * lam) @ U.T
+            ULw = ULw + (W * lam) @ U.T
+            wLw = wLw + xp.sum(W * W * lam, axis=1)
+        return C, ULw, wLw
+
+    def samples(self):
+        """One step's features ``φ = Ux`` (runs, batch, N) and signal labels ``wᵀx``."""
+        be, xp = self.be, self.be.xp
+        phi = be.zeros((self.runs, self.batch, self.N))
+        xw = be.zeros((self.runs, self.batch))
+        for start, stop in self.chunks:
+            x = np.empty((self.runs, self.batch, stop - start))
+            for offset in range(0, stop - start, DRAW_BLOCK):
+                width = min(DRAW_BLOCK, stop - start - offset)
+                rng = self.blocks[(start + offset) // DRAW_BLOCK]
+                shape = (self.runs, self.batch, width)
+                x[:, :, offset : offset + width] = rng.standard_normal(shape)
+            x *= np.sqrt(self.model.eigenvalues(start, stop))
+            U, W = self._chunk(start, stop)
+            x = be.asarray(x)
+            phi = phi + x @ U.T
+            xw = xw + xp.sum(x * W[:, None, :], axis=2)
+        return phi, xw
 
 
 def stable_lr(

@@ -78,14 +78,50 @@ class RunContext:
         ``warning``.
         Runs (or resumes) the sweep ``DIR/sweeps/name``.
         """
-        from ..sweeps import collect, load_results, run_sweep
+        from ..sweeps import load_results
 
         ridges = sorted({float(r) for r in ridge})
         grid: dict[str, Any] = {k: [getattr(model, k)] for k in MODEL_KEYS}
         grid.update(N=sorted({int(n) for n in N}), T=sorted({int(t) for t in T}), ridge=ridges)
         if activation != "linear":
             grid["activation"] = [activation]
-        sweep = {"seeds": int(seeds), "seed": int(seed), "grid": grid}
+        table = self._sweep(name, {"seeds": int(seeds), "seed": int(seed), "grid": grid})
+        out = self.sweep_dir / name
+        rows = load_results(out)
+        warn = rows.groupby(["N", "T", "ridge"])["warning"].agg(lambda s: "; ".join(set(s) - {""}))
+        table = table.merge(warn.reset_index(), on=["N", "T", "ridge"], how="left")
+        table = table[["N", "T", "ridge", "loss", "loss_sem", "seeds", "warning"]]
+        return table.astype({"N": np.int64, "T": np.int64}).reset_index(drop=True)
+
+    def train(
+        self,
+        name: str,
+        model: DataModel,
+        dynamics: dict[str, Any],
+        N: Sequence[int],
+        T: Sequence[int] | None = None,
+        seeds: int = 1,
+        seed: int = 0,
+    ):
+        """Seed mean and s.e. of GD or one-pass SGD losses (docs/dynamics.md §6c).
+
+        ``dynamics`` is the sweep's ``[dynamics]`` table (``optimizer``, ``lr``, ``steps``,
+        ``batch``, ``schedule``); ``T`` the GD sample sizes (None for SGD). Columns of
+        :func:`scalinglab.sweeps.collect`: the axes, ``optimizer``, ``lr``, ``schedule``,
+        ``batch``, ``step``, ``loss``, ``loss_sem``, ``train_loss``, ``train_loss_sem``,
+        ``seeds``. Runs (or resumes) the sweep ``DIR/sweeps/name``.
+        """
+        grid: dict[str, Any] = {k: [getattr(model, k)] for k in MODEL_KEYS}
+        grid["N"] = sorted({int(n) for n in N})
+        if T is not None:
+            grid["T"] = sorted({int(t) for t in T})
+        sweep = {"seeds": int(seeds), "seed": int(seed), "grid": grid, "dynamics": dynamics}
+        return self._sweep(name, sweep).reset_index(drop=True)
+
+    def _sweep(self, name: str, sweep: dict[str, Any]):
+        """Run (or resume) the sweep ``DIR/sweeps/name``; its collected table."""
+        from ..sweeps import collect, run_sweep
+
         out = self.sweep_dir / name
         tell = None
         if self.task_progress is not None:
@@ -100,9 +136,4 @@ class RunContext:
         if not summary.ok:
             first = next(iter(summary.failures.values()), "unknown error")
             raise RuntimeError(f"The simulation of figure {name!r} failed: {first}")
-        table = collect(out)
-        rows = load_results(out)
-        warn = rows.groupby(["N", "T", "ridge"])["warning"].agg(lambda s: "; ".join(set(s) - {""}))
-        table = table.merge(warn.reset_index(), on=["N", "T", "ridge"], how="left")
-        table = table[["N", "T", "ridge", "loss", "loss_sem", "seeds", "warning"]]
-        return table.astype({"N": np.int64, "T": np.int64}).reset_index(drop=True)
+        return collect(out)

@@ -46,6 +46,8 @@ FIGURES: dict[str, FigureSpec] = {
     "realdata-learning-curves": FigureSpec("realdata_learning_curves"),
     "intrinsic-dimension": FigureSpec("intrinsic_dimension"),
     "finite-size": FigureSpec("finite_size"),
+    "dynamics-loss-vs-steps": FigureSpec("dynamics_curves"),
+    "dynamics-compute-optimal": FigureSpec("dynamics_frontier"),
 }
 """Every reproduced figure, in report order."""
 

@@ -21,6 +21,8 @@ from .tasks import expand_tasks
 __all__ = ["FORMATS", "check_table_path", "collect", "load_results", "write_table"]
 
 KEY = [*AXES, "seed"]
+DYNAMICS = ["optimizer", "lr", "schedule", "batch", "step"]
+"""The columns a dynamics sweep adds to the axes (docs/dynamics.md; one row per step)."""
 STATS = ["loss", "loss_sem", "train_loss", "train_loss_sem", "seeds"]
 FORMATS = (".parquet", ".csv")
 
@@ -44,9 +46,18 @@ def _verified_rows(store: SweepStore):
     if not check.good:
         return pd.DataFrame(columns=[*KEY, "loss", "train_loss", "scalinglab_version"]), ids
     frame = pa.concat_tables(list(check.good.values())).to_pandas()
-    if frame.duplicated(KEY).any():  # impossible after verification: a guard, never silent
+    if frame.duplicated(_key(frame)).any():  # impossible after verification: a guard, never silent
         raise ConfigError(f"The sweep in {str(store.root)!r} holds duplicated rows.")
     return frame, ids
+
+
+def _axes(frame) -> list[str]:
+    """The columns that name a row's point: the axes, and a dynamics sweep's step columns."""
+    return [*AXES, *(c for c in DYNAMICS if c in frame.columns)]
+
+
+def _key(frame) -> list[str]:
+    return [*_axes(frame), "seed"]
 
 
 def load_results(out_dir: str | Path, check_version: bool = True):
@@ -67,7 +78,7 @@ def _load(out_dir: str | Path, check_version: bool):
     store = SweepStore(out_dir)
     manifest = store.manifest()
     frame, ids = _verified_rows(store)
-    frame = frame.sort_values(KEY, kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(_key(frame), kind="stable").reset_index(drop=True)
     versions = set(frame["scalinglab_version"]) | {manifest.get("scalinglab_version")}
     others = sorted(str(v) for v in versions - {__version__})
     if check_version and others:
@@ -102,7 +113,8 @@ def collect(out_dir: str | Path, check_version: bool = True):
         )
     if rows.empty:
         return pd.DataFrame(columns=[*AXES, *STATS])
-    grouped = rows.groupby(list(AXES), sort=True)
+    axes = _axes(rows)
+    grouped = rows.groupby(axes, sort=True)
     table = grouped.agg(
         loss=("loss", "mean"),
         loss_std=("loss", "std"),
@@ -113,7 +125,7 @@ def collect(out_dir: str | Path, check_version: bool = True):
     root = np.sqrt(table["seeds"].to_numpy(dtype=np.float64))
     table["loss_sem"] = table.pop("loss_std") / root
     table["train_loss_sem"] = table.pop("train_loss_std") / root
-    return table[[*AXES, *STATS]]
+    return table[[*axes, *STATS]]
 
 
 def check_table_path(path: str | Path) -> Path:

@@ -21,6 +21,20 @@ repeated values dropped). The axes use the paper's names (docs/theory.md §1): N
 (γ), noise (σ_ε), sigma_w, sigma_u, lambda_plus, and the feature map ``activation`` with its bias
 scale ``sigma_b`` (features ``σ(Ux + b)``, ``b_i ~ N(0, sigma_b²)``, docs/theory.md §11).
 
+A ``[dynamics]`` table turns the sweep into training curves of GD or one-pass SGD
+(docs/dynamics.md) instead of ridge losses::
+
+    [dynamics]
+    optimizer = "sgd"         # gd: full batch on the grid's T samples; sgd: one pass
+    lr = 0.5                  # the absolute learning rate (scalinglab dynamics --lr)
+    steps = { log = [1, 10000], num = 20 }
+    batch = [1, 8]            # sgd only: fresh samples per update
+    schedule = "constant"     # constant | cosine | wsd
+
+Every row is then one (grid point, seed, N, T or batch, step); for SGD the grid has no T axis
+and a row's ``T`` is the number of samples seen, ``step × batch``. Dynamics grids are linear
+features at ridge 0.
+
 Validation uses pydantic models with unknown keys forbidden; every problem is raised as a
 :class:`~scalinglab.exceptions.ConfigError` naming the key and its allowed values.
 """
@@ -36,9 +50,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .._validation import check_choice, check_float, check_int
+from ..dynamics.schedules import SCHEDULES
 from ..exceptions import ConfigError
 from ..features import ACTIVATIONS
 from ..simulation.backend import BACKENDS, DTYPES
@@ -47,6 +62,7 @@ from .cluster import ClusterConfig
 
 __all__ = [
     "AXES",
+    "DynamicsConfig",
     "GridConfig",
     "SweepConfig",
     "load_config",
@@ -86,14 +102,14 @@ def _axis_fail(axis: str, got: Any) -> ConfigError:
     return ConfigError(f"The 'grid.{axis}' parameter must be {_kind(axis)}. Got {got!r} instead.")
 
 
-def _log_range(axis: str, spec: Mapping[str, Any]) -> list[float]:
+def _log_range(axis: str, spec: Mapping[str, Any], kind: type | None = None) -> list[float]:
     """``{log = [low, high], num = k}`` as k log-spaced values (spec of the sweep file)."""
     if set(spec) != {"log", "num"}:
         raise _axis_fail(axis, dict(spec))
     bounds = spec["log"]
     if not isinstance(bounds, list | tuple) or len(bounds) != 2:
         raise _axis_fail(axis, dict(spec))
-    kind = _NUMERIC_AXES[axis][0]
+    kind = kind or _NUMERIC_AXES[axis][0]
     lo, hi = (check_float(f"grid.{axis}.log", b, 0.0, low_open=True) for b in bounds)
     if hi < lo:
         raise ConfigError(
@@ -146,7 +162,7 @@ class GridConfig(BaseModel):
     M: tuple[int, ...] = (2000,)
     alpha: tuple[float, ...] = (1.0,)
     N: tuple[int, ...]
-    T: tuple[int, ...]
+    T: tuple[int, ...] | None = None  # required, except for one-pass SGD (SweepConfig checks)
     ridge: tuple[float, ...] = (0.0,)
     noise: tuple[float, ...] = (0.0,)
     sigma_w: tuple[float, ...] = (1.0,)
@@ -157,8 +173,65 @@ class GridConfig(BaseModel):
 
     @field_validator(*AXES, mode="before")
     @classmethod
-    def _axis(cls, value: Any, info) -> tuple:
+    def _axis(cls, value: Any, info) -> tuple | None:
+        if value is None and info.field_name == "T":  # one-pass SGD, as its manifest stores it
+            return None
         return parse_axis(info.field_name, value)
+
+
+def _counts(key: str, value: Any, low: int) -> tuple[int, ...]:
+    """A list of distinct integers >= ``low`` (or a log range) for ``dynamics.KEY``."""
+    if isinstance(value, Mapping):
+        items = _log_range(f"dynamics.{key}", value, int) if set(value) == {"log", "num"} else None
+    else:
+        items = list(value) if isinstance(value, list | tuple) else [value]
+    if not items:
+        items = None
+    if items is None or any(
+        isinstance(v, bool) or not isinstance(v, int) or v < low for v in items
+    ):
+        raise ConfigError(
+            f"The 'dynamics.{key}' parameter must be a list of integers >= {low}, or a log range "
+            f"{{ log = [low, high], num = k }}. Got {value!r} instead."
+        )
+    return tuple(sorted(set(items)))
+
+
+class DynamicsConfig(BaseModel):
+    """The ``[dynamics]`` table: GD or one-pass SGD loss curves (docs/dynamics.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    optimizer: str = "sgd"
+    lr: float
+    steps: tuple[int, ...]
+    batch: tuple[int, ...] = (1,)
+    schedule: str = "constant"
+
+    @field_validator("optimizer", mode="before")
+    @classmethod
+    def _optimizer(cls, value: Any) -> str:
+        return check_choice("dynamics.optimizer", value, ("gd", "sgd"))
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: Any) -> str:
+        return check_choice("dynamics.schedule", value, SCHEDULES)
+
+    @field_validator("lr", mode="before")
+    @classmethod
+    def _lr(cls, value: Any) -> float:
+        return check_float("dynamics.lr", value, 0.0, low_open=True)
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _steps(cls, value: Any) -> tuple[int, ...]:
+        return _counts("steps", value, 0)
+
+    @field_validator("batch", mode="before")
+    @classmethod
+    def _batch(cls, value: Any) -> tuple[int, ...]:
+        return _counts("batch", value, 1)
 
 
 class SweepConfig(BaseModel):
@@ -175,6 +248,7 @@ class SweepConfig(BaseModel):
     estimator: str | None = None
     out: str | None = None
     cluster: ClusterConfig | None = None
+    dynamics: DynamicsConfig | None = None
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -203,10 +277,46 @@ class SweepConfig(BaseModel):
             raise ConfigError(f"The 'out' parameter must be a folder path. Got {value!r} instead.")
         return value
 
+    @model_validator(mode="after")
+    def _task_kind(self) -> SweepConfig:
+        """The grid fits the task: T for ridge and GD (not SGD); dynamics at ridge 0, linear."""
+        dyn, grid = self.dynamics, self.grid
+        sgd = dyn is not None and dyn.optimizer == "sgd"
+        if grid.T is None and not sgd:
+            raise ConfigError(f"The 'grid.T' parameter is required: it must be {_kind('T')}.")
+        if dyn is None:
+            return self
+        if sgd and grid.T is not None:
+            raise ConfigError(
+                "The 'grid.T' parameter must be left out for one-pass SGD (a row's T is the "
+                f"samples seen, step x batch). Got {list(grid.T)!r} instead."
+            )
+        if dyn.optimizer == "gd" and dyn.batch != (1,):
+            raise ConfigError(
+                "The 'dynamics.batch' parameter is for SGD only (GD uses all T samples). "
+                f"Got {list(dyn.batch)!r} instead."
+            )
+        if self.dtype != "float64" or (sgd and self.backend != "numpy"):
+            raise ConfigError(
+                "The 'backend' and 'dtype' parameters must be numpy/torch with float64 for GD "
+                "and numpy for one-pass SGD in a dynamics sweep. Got "
+                f"{self.backend}/{self.dtype} instead."
+            )
+        fixed = {"ridge": (0.0,), "activation": ("linear",), "sigma_b": (0.0,)}
+        for axis, allowed in fixed.items():
+            if getattr(grid, axis) != allowed:
+                raise ConfigError(
+                    f"The 'grid.{axis}' parameter must be {allowed[0]!r} for a dynamics sweep. "
+                    f"Got {list(getattr(grid, axis))!r} instead."
+                )
+        return self
+
     def canonical(self) -> dict[str, Any]:
         """The sweep's content without the output folder and the cluster: what its results
         depend on."""
         unset = {"estimator"} if self.estimator is None else set()  # hashes of older sweeps
+        if self.dynamics is None:
+            unset.add("dynamics")
         return self.model_dump(mode="json", exclude={"out", "cluster", *unset})
 
     def content_hash(self) -> str:
@@ -223,7 +333,7 @@ def _error(err: ValidationError) -> ConfigError:
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, ConfigError):
         return cause
-    sections = {"grid": GridConfig, "cluster": ClusterConfig}
+    sections = {"grid": GridConfig, "cluster": ClusterConfig, "dynamics": DynamicsConfig}
     section = sections.get(loc[0], SweepConfig) if len(loc) > 1 else SweepConfig
     allowed = ", ".join(section.model_fields)
     if first["type"] == "extra_forbidden":

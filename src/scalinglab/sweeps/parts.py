@@ -132,7 +132,7 @@ def _inconsistent(columns: dict[str, list], tasks: Sequence[Task]) -> str | None
             return f"inconsistent: a row of task {task_id} has other parameters"
     for task_id, count in counts.items():
         task = by_id[task_id]
-        if count != len(task.N) * len(task.T) * len(task.ridge):
+        if count != task.rows:
             return f"inconsistent: task {task_id} has {count} rows"
     return None
 

@@ -91,10 +91,19 @@ cluster takes about a second to start)."""
 
 def task_seconds_estimate(config: SweepConfig, flops_per_second: float = 5e9) -> float:
     """A rough single-core time of one task: the latent accumulation, M (N + T)² (docs/theory.md
-    §4), and an eigendecomposition of about 10 min(N, T)³ per (N, T) point, of the largest M."""
-    n, t, m = max(config.grid.N), max(config.grid.T), max(config.grid.M)
-    eigen = sum(10 * min(a, b) ** 3 for a in config.grid.N for b in config.grid.T)
-    return (m * (n + t) ** 2 + eigen) / flops_per_second
+    §4), and an eigendecomposition of about 10 min(N, T)³ per (N, T) point, of the largest M.
+    Dynamics (docs/dynamics.md): GD adds 2 min(N, T)² per step and point; one-pass SGD (no T)
+    an N x N covariance per N and about 10 N per update and batch."""
+    Ns, m, dyn = config.grid.N, max(config.grid.M), config.dynamics
+    Ts = config.grid.T or Ns
+    n, t = max(Ns), max(Ts)
+    eigen = sum(10 * min(a, b) ** 3 for a in Ns for b in Ts)
+    work = m * (n + t) ** 2 + eigen
+    if dyn is not None and dyn.optimizer == "gd":
+        work += 2 * len(dyn.steps) * sum(min(a, b) ** 2 for a in Ns for b in Ts)
+    elif dyn is not None:
+        work += 10 * max(dyn.steps) * sum(Ns) * len(dyn.batch)
+    return work / flops_per_second
 
 
 def _check_resources(config: SweepConfig) -> None:
@@ -104,7 +113,8 @@ def _check_resources(config: SweepConfig) -> None:
     from ..simulation.memory import check_fits, simulation_bytes
 
     Backend(config.backend, config.device, config.dtype)
-    n, t = max(config.grid.N), max(config.grid.T)
+    n = max(config.grid.N)
+    t = max(config.grid.T or (n,))  # one-pass SGD (no T): N x N moments, sized as T = N
     itemsize = 4 if config.dtype == "float32" else 8
     check_fits(simulation_bytes(n, t, default_chunk(n, t), itemsize), f"A task at N = {n}, T = {t}")
 

@@ -10,6 +10,11 @@ the sweep's base seed and ``h`` four 32-bit words of the SHA-256 of the point's 
 every task's stream is independent of every other's, does not depend on the order or size of
 the grid, and a task computes the same numbers wherever and whenever it runs. The full
 entropy and spawn key is stored with every row (``seed_entropy``).
+
+A dynamics sweep (``[dynamics]``, docs/dynamics.md) has the same tasks: one seed of one point
+runs :func:`~scalinglab.dynamics.simulate_gd` (every N, T and step on the draw of
+:func:`~scalinglab.simulation.simulate` with the task's seed) or
+:func:`~scalinglab.dynamics.simulate_sgd` (every N, batch and step on that seed's U).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import AXES, SweepConfig
+from .config import AXES, DynamicsConfig, SweepConfig
 
 __all__ = [
     "POINT_AXES",
@@ -67,10 +72,19 @@ class Task:
     device: str = "cpu"
     dtype: str = "float64"
     estimator: str | None = None
+    dynamics: DynamicsConfig | None = None
 
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.point)
+
+    @property
+    def rows(self) -> int:
+        """The number of rows the task gives: N x T x ridge, or N x (T or batch) x steps."""
+        if self.dynamics is None:
+            return len(self.N) * len(self.T) * len(self.ridge)
+        sizes = self.T if self.dynamics.optimizer == "gd" else self.dynamics.batch
+        return len(self.N) * len(sizes) * len(self.dynamics.steps)
 
     @property
     def key_words(self) -> tuple[int, ...]:
@@ -105,13 +119,14 @@ def expand_tasks(config: SweepConfig) -> list[Task]:
                     point=point,
                     seed_index=s,
                     N=grid.N,
-                    T=grid.T,
+                    T=grid.T or (),
                     ridge=grid.ridge,
                     base_seed=config.seed,
                     backend=config.backend,
                     device=config.device,
                     dtype=config.dtype,
                     estimator=config.estimator,
+                    dynamics=config.dynamics,
                 )
             )
     return tasks
@@ -247,9 +262,30 @@ def _compute(task: Task) -> dict[str, list]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
-        result = _simulate(simulate, model, task)
+        if task.dynamics is not None:
+            result = _train(model, task)
+        else:
+            result = _simulate(simulate, model, task)
         seconds = time.perf_counter() - start
     warning = "; ".join(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    if task.dynamics is not None:
+        columns = _curve_columns(result, task)
+        rows = len(columns["loss"])
+    else:
+        columns = _ridge_columns(result, task)
+        rows = len(columns["loss"])
+        columns["resolution"] = result.resolution[0].ravel().tolist()
+    columns["task_id"] = [task.task_id] * rows
+    columns["task_seconds"] = [seconds] * rows
+    columns["backend"] = [f"{task.backend}:{task.device}:{task.dtype}"] * rows
+    columns["warning"] = [warning] * rows
+    columns["scalinglab_version"] = [__version__] * rows
+    return columns
+
+
+def _ridge_columns(result, task: Task) -> dict[str, list]:
+    """The rows of a ridge task: one per (N, T, ridge)."""
+    params = task.params
     shape = result.loss.shape[1:]
     n_idx, t_idx, r_idx = (a.ravel() for a in np.indices(shape))
     rows = n_idx.size
@@ -260,13 +296,44 @@ def _compute(task: Task) -> dict[str, list]:
     columns["seed"] = [task.seed_index] * rows
     columns["loss"] = result.loss[0].ravel().tolist()
     columns["train_loss"] = result.train_loss[0].ravel().tolist()
-    columns["resolution"] = result.resolution[0].ravel().tolist()
-    columns["task_id"] = [task.task_id] * rows
     columns["seed_entropy"] = [result.seed_entropy[0]] * rows
-    columns["task_seconds"] = [seconds] * rows
-    columns["backend"] = [f"{task.backend}:{task.device}:{task.dtype}"] * rows
-    columns["warning"] = [warning] * rows
-    columns["scalinglab_version"] = [__version__] * rows
+    return columns
+
+
+def _train(model, task: Task):
+    """The task's GD or one-pass SGD losses (one seed: the task's stream)."""
+    from ..dynamics import simulate_gd, simulate_sgd
+    from ..simulation.backend import Backend
+
+    dyn = task.dynamics
+    if dyn.optimizer == "gd":
+        return simulate_gd(model, list(task.N), list(task.T), list(dyn.steps), dyn.lr,
+                           schedule=dyn.schedule, seed=task.seed_sequence(),
+                           backend=Backend(task.backend, task.device))  # fmt: skip
+    return simulate_sgd(model, list(task.N), list(dyn.steps), dyn.lr, batch=list(dyn.batch),
+                        schedule=dyn.schedule, seed=task.seed_sequence())  # fmt: skip
+
+
+def _curve_columns(result, task: Task) -> dict[str, list]:
+    """The rows of a dynamics task: one per (N, T or batch, step), in the common schema (for
+    SGD ``T`` is the samples seen and ``train_loss`` is NaN: one pass has no training set)."""
+    from .._rng import entropy_string, spawn_seeds
+
+    records = result.records()
+    rows = len(records)
+    params = task.params
+    columns: dict[str, list] = {a: [params[a]] * rows for a in POINT_AXES}
+    for name in ("N", "T", "batch", "step"):
+        columns[name] = [int(r[name]) for r in records]
+    columns["ridge"] = [0.0] * rows
+    columns["optimizer"] = [task.dynamics.optimizer] * rows
+    columns["lr"] = [task.dynamics.lr] * rows
+    columns["schedule"] = [task.dynamics.schedule] * rows
+    columns["seed"] = [task.seed_index] * rows
+    columns["loss"] = [float(r["loss"]) for r in records]
+    columns["train_loss"] = [float(r.get("train_loss", np.nan)) for r in records]
+    # the draw of seed child 0 of the task's stream, as for a ridge task
+    columns["seed_entropy"] = [entropy_string(spawn_seeds(task.seed_sequence(), 1)[0])] * rows
     return columns
 
 
