@@ -40,7 +40,7 @@
   const RAY_ANGLE = 0.25;
   const DECADES_BELOW = 4.0;
   // theory.py: constant schedules beyond this many steps compose maps by doubling
-  const DOUBLING_FROM = 5000;
+  const DOUBLING_FROM = 300000;
   // numpy.polynomial.legendre.leggauss(8)
   const LEG_X = [-0.9602898564975362, -0.7966664774136267, -0.525532409916329,
     -0.18343464249564978, 0.18343464249564978, 0.525532409916329, 0.7966664774136267,
