@@ -147,6 +147,7 @@ def _frontier(alpha, budgets):
     return compute_optimal_sgd(model, budgets, Ns=Ns)
 
 
+@pytest.mark.slow  # a 7-budget frontier (fast: test_cli_dynamics compute-optimal)
 def test_compute_optimal_exponent_alpha_1():
     fr = _frontier(1.0, np.geomspace(1e6, 1e9, 7))
     assert abs(fr.exponent_N - 1 / 3) < 0.03

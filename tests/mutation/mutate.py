@@ -46,6 +46,7 @@ OPTIMAL = "tests/theory/test_optimal.py"
 WALD = "tests/fitting/test_coverage.py::test_asymptotic_intervals_cover_at_the_nominal_rate"
 WIDTH = "tests/fitting/test_coverage.py::test_bootstrap_interval_width_matches_the_sampling_spread"
 DIGITS = "tests/realdata/test_realdata_predict.py::test_digits_learning_curve_prediction"
+CONDITIONAL = "tests/simulation/test_conditional.py"
 
 MUTATIONS = [
     # --- the data model (spec §2-§3.1)
@@ -78,6 +79,24 @@ MUTATIONS = [
              "return FeatureMoments(S, mean, 0.5 * xp.ones_like(mean))",
              "return FeatureMoments(S, mean, 1.0 * xp.ones_like(mean))",
              ("tests/nonlinear/test_exact_loss.py",)),
+    # --- the conditional (Rao–Blackwellised) estimator (docs/estimators.md)
+    Mutation("conditional: D_ω = UΛΩΛUᵀ → UΛΩUᵀ", "simulation/conditional.py",
+             "G *= backend.asarray(np.sqrt(lam * omega))", "G *= backend.asarray(np.sqrt(omega))",
+             (CONDITIONAL,)),
+    Mutation("conditional: s_ω = Σ λ_J ω_J → Σ ω_J", "simulation/conditional.py",
+             "signal += float(lam @ omega)", "signal += float(omega.sum())", (CONDITIONAL,)),
+    Mutation("conditional: (s_ω − tr C⁺D_ω) I_T dropped (primal)", "simulation/conditional.py",
+             "var += max(stats.signal - trace_Dw, 0.0)", "var += 0.0", (CONDITIONAL,)),
+    Mutation("conditional: (s_ω − tr C⁺D_ω) I_T dropped (dual)", "simulation/conditional.py",
+             "var += max(stats.signal - _trace(xp, Dw), 0.0)", "var += 0.0", (CONDITIONAL,)),
+    Mutation("conditional: whitening L⁻¹DL⁻ᵀ → L⁻¹L⁻¹D (transpose slip)",
+             "simulation/conditional.py",
+             "return triangular_product(Linv, half.T, lower=True)",
+             "return triangular_product(Linv, half, lower=True)", (CONDITIONAL,)),
+    Mutation("conditional: cross term a_k without its s_k", "simulation/conditional.py",
+             "a = s * _column_dots(xp, DX, B)", "a = _column_dots(xp, DX, B)", (CONDITIONAL,)),
+    Mutation("conditional: rank cut ignores the bound rank C ≤ M", "simulation/conditional.py",
+             "k0 = min(N, rank_bound)", "k0 = N", (CONDITIONAL,)),
     # --- the theory (spec §6)
     Mutation("DE denominator e(N+T−2d1) → e(N+T−d1)", "theory/equivalent.py",
              "D = nd * td + f.e * (N + T - 2.0 * f.d1)", "D = nd * td + f.e * (N + T - f.d1)",

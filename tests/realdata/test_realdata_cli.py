@@ -32,6 +32,7 @@ def test_spectrum_features_and_plot(capsys, tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore::scalinglab.exceptions.EstimateWarning")
+@pytest.mark.slow  # two estimates on digits (fast: test_readme_predict_command_warns_nothing)
 def test_dimension_and_predict_json(capsys):
     (rec,) = _json(capsys, ["dimension", "--dataset", "digits", "--json"])
     assert "mle" in rec and "twonn" in rec and rec["mle_ci"][0] < rec["mle"] < rec["mle_ci"][1]

@@ -15,8 +15,10 @@ from scalinglab.realdata.latent_size import (
 )
 
 
-@pytest.mark.parametrize(("alpha", "M", "T", "d"), [(0.5, 200, 2000, 200), (1.0, 200, 1000, 400),
-                                                    (1.0, 500, 1000, 500)])  # fmt: skip
+@pytest.mark.parametrize(("alpha", "M", "T", "d"), [
+    (0.5, 200, 2000, 200), (1.0, 200, 1000, 400),
+    pytest.param(1.0, 500, 1000, 500, marks=pytest.mark.slow),
+])  # fmt: skip
 def test_latent_size_and_alpha_recovered(alpha, M, T, d):
     X, _ = power_law_data(M, alpha, T, d=d, seed=5)
     fit = estimate_latent_size(covariance_spectrum(X), T)

@@ -37,6 +37,7 @@ def _pooled_relative_error(result) -> tuple[float, float]:
     )
 
 
+@pytest.mark.slow  # 2 x 256 draws: the pooled 5 % bias check (fast: the README predict CLI)
 def test_digits_learning_curve_prediction():
     pooled, errors = [], []
     for split in (0, 1):  # two pool/test splits and targets, 256 (features, training set) draws

@@ -36,7 +36,15 @@ CASES = [
 IDS = [f"a{p['alpha']}-N{N}-T{T}" for p, N, T, _ in CASES]
 
 
-@pytest.mark.parametrize(("params", "N", "T", "ridges"), CASES, ids=IDS)
+# The two larger cases run in the slow suite (and in `make test-mutation`); the theory test below
+# keeps all four in the fast one.
+SIMULATOR_CASES = [
+    pytest.param(*case, id=name, marks=[pytest.mark.slow] if case[1] >= 90 else [])
+    for case, name in zip(CASES, IDS)
+]
+
+
+@pytest.mark.parametrize(("params", "N", "T", "ridges"), SIMULATOR_CASES)
 def test_simulator_loss_has_the_law_of_independent_draws(params, N, T, ridges):
     ref_loss, ref_train = independent_losses(params, N, T, ridges, DRAWS, seed=2024)
     ref, ref_sem = mean_sem(ref_loss)

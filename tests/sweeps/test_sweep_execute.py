@@ -47,6 +47,7 @@ def test_a_worker_that_dies_once_is_retried_by_dask(tmp_path, monkeypatch):
     assert_same_rows(load_results(tmp_path / "out"), load_results(tmp_path / "ref"))
 
 
+@pytest.mark.slow  # Dask retries a dying worker (fast: test_a_worker_that_dies_once_...)
 def test_a_task_that_always_kills_its_worker_is_recorded_failed(tmp_path, monkeypatch):
     victim = expand_tasks(load_config(small_sweep()))[2].task_id
     monkeypatch.setenv(FAULT_ENV, f"exit:{victim}")

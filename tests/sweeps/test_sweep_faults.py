@@ -58,7 +58,11 @@ def reference(tmp_path_factory) -> Path:
 
 
 # ------------------------------------------------------------------ manifest
-@pytest.mark.parametrize("damage", [b"\xff\xfe\x00garbage", b'{"hash": "abc", "conf', b"", None])
+@pytest.mark.parametrize(
+    "damage",
+    [b"\xff\xfe\x00garbage",
+     *(pytest.param(d, marks=pytest.mark.slow) for d in (b'{"hash": "abc", "conf', b"", None))],
+)  # fmt: skip
 def test_a_corrupt_or_missing_manifest_is_one_line_and_rebuild_recovers(
     tmp_path, sweep_file, reference, damage
 ):
@@ -141,8 +145,9 @@ def _wait_for_parts(out: Path, proc: subprocess.Popen, count: int = 1) -> None:
 
 @pytest.mark.parametrize(
     ("workers", "sig", "code", "word"),
-    [("1", signal.SIGINT, 130, "Ctrl-C"), ("2", signal.SIGINT, 130, "Ctrl-C"),
-     ("1", signal.SIGTERM, 143, "SIGTERM"), ("2", signal.SIGTERM, 143, "SIGTERM")],
+    [("1", signal.SIGINT, 130, "Ctrl-C"), ("1", signal.SIGTERM, 143, "SIGTERM"),
+     *(pytest.param("2", sig, code, word, marks=pytest.mark.slow)
+       for sig, code, word in ((signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")))],
 )  # fmt: skip
 def test_ctrl_c_and_sigterm_say_what_is_saved(tmp_path, sweep_file, reference, workers, sig,
                                               code, word):  # fmt: skip
@@ -165,6 +170,7 @@ def test_ctrl_c_and_sigterm_say_what_is_saved(tmp_path, sweep_file, reference, w
 
 
 # ------------------------------------------------------------------ Dask
+@pytest.mark.slow  # an external Dask scheduler killed mid-sweep
 def test_a_lost_scheduler_is_not_a_task_failure(tmp_path, sweep_file, reference):
     bin_dir = Path(sys.executable).parent
     port = 20000 + os.getpid() % 20000

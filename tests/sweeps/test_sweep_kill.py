@@ -61,7 +61,7 @@ def _kill_midway(args: list[str], group: bool) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=pytest.mark.slow)])
 def test_killed_sweep_resumes_to_exactly_the_uninterrupted_result(tmp_path, workers):
     sweep_file = tmp_path / "sweep.toml"
     sweep_file.write_text(SWEEP)

@@ -282,7 +282,10 @@ def test_degenerate_inputs_explained():
         deterministic_equivalent([1.0, -1.0], [1.0, 1.0], 1, 1)
 
 
-@pytest.mark.parametrize(("N", "T", "ridge"), [(60, 200, 1e-3), (200, 80, 1e-2), (120, 300, 0.0)])
+@pytest.mark.parametrize(
+    ("N", "T", "ridge"),
+    [(60, 200, 1e-3), (200, 80, 1e-2), pytest.param(120, 300, 0.0, marks=pytest.mark.slow)],
+)
 def test_train_and_test_loss_vs_finite_size_brute_force(N, T, ridge):
     """The derived training-loss DE (1 − d1/T)²(L + σ²/2) against explicit finite-size fits."""
     params = dict(M=300, alpha=1.0, noise=0.01)

@@ -253,6 +253,7 @@ def test_issue_configurations_against_simulation(M, alpha, noise, N, T):
     assert abs(float(fs.equivalent) - mean) > tol
 
 
+@pytest.mark.slow  # 64 draws at M = 500 (fast: test_cli_finite_size_json_matches_api)
 def test_readme_finite_size_command():
     """The README's ``theory --finite-size`` line (N > T: FS-2 with the default 64 draws)."""
     args = "theory --M 500 --N 300 --T 250 --noise 0.003 --finite-size --json".split()
@@ -264,6 +265,7 @@ def test_readme_finite_size_command():
     assert rec["loss"] > rec["equivalent"]  # the DE is low near interpolation
 
 
+@pytest.mark.slow  # 200 x 64 draws and a 10 000-draw reference
 def test_standard_error_coverage():
     """Coverage of ``loss ± k·loss_sem`` (64 draws) around a 10 000-draw reference.
 

@@ -60,6 +60,7 @@ def test_by_fits_every_group_in_one_table(sweep_like, tmp_path):
     assert "ridge=0.01, noise=0.1: power-N" in text
 
 
+@pytest.mark.slow  # three forms, cross-validated (fast: tests/fitting/test_frontier_compare.py)
 def test_several_forms_print_a_comparison(sweep_like, tmp_path):
     path = tmp_path / "one.json"
     one = sweep_like[(sweep_like.ridge == 0) & (sweep_like.noise == 0)]

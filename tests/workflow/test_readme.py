@@ -74,6 +74,7 @@ def test_simulate_theory_and_results_sections(tmp_path):
     assert "power-N" in out and "converged = True" in out
 
 
+@pytest.mark.slow  # 200-resample bootstrap fits and a plot (fast: tests/workflow/test_fit_workflow)
 def test_fit_section(tmp_path):
     outputs = [run(line, tmp_path).stdout for line in readme_commands("Fit scaling laws")]
     fit = json.loads(outputs[1])
