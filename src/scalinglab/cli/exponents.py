@@ -165,26 +165,24 @@ def exponents(dataset, learner, kernel, target, T, fit_T, ridge, seeds, n_test, 
     95% intervals (pool bootstrap; seeds), and z is their difference in units of the combined
     interval (docs/exponents.md).
     """
-    from .._validation import check_choice
+    from ..learners import exponents as ex
     from ..learners.data import load_study_data, make_targets
-    from ..learners.exponents import LEARNERS, _check_T, default_T, study_exponents
 
-    learner = check_choice("learner", learner, LEARNERS)
+    learner, kernel = ex.resolve_kernel(learner, kernel)
     plot, out_path = check_plot_path(plot), check_out_path(out_path)
     ranks = _ranks(fit_ranks)
-    for name, value in (("seeds", seeds), ("n_pool", n_pool), ("n_boot", n_boot + 1)):
-        if value < 1:
-            raise ConfigError(f"The '{name}' parameter must be >= 1. Got {value} instead.")
     data, given = load_study_data(dataset, n_samples, seed)
     if target is None:
         target = "given" if given is not None else ("onehot" if data.y is not None else "linear")
     X, Y = make_targets(data, target, given, seed)
     n = X.shape[0]
     held = min(1000, n // 5) if n_test is None else n_test
-    Ts = default_T(n - held, learner) if T is None else _check_T(T, n - held)
+    Ts = ex.default_T(n - held, learner) if T is None else ex._check_T(T, n - held)
+    ex._fit_mask(Ts, fit_T)
+    ex.check_settings(learner, Ts, ridge, seeds, n_boot, n_pool, width, depth, optimizer)
     _guard(learner, n, X.shape[1], Ts, min(n_pool, n), n_boot, seeds, width, steps, yes)
     with progress_bar(f"exponents of {learner} on {data.name}") as bar:
-        study = study_exponents(
+        study = ex.study_exponents(
             X, Y, dataset=data.name, target=target, learner=learner, kernel=kernel, T=Ts,
             fit_T=fit_T, ridge=ridge, n_test=n_test, seeds=seeds, n_pool=n_pool,
             fit_ranks=ranks, n_boot=n_boot, bandwidth=bandwidth, width=width, depth=depth,

