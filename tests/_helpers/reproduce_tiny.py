@@ -113,6 +113,15 @@ TINY = {
         "seeds": 2,
     },
     "intrinsic-dimension": {"n_samples": 400, "T": [100, 200, 400], "repeats": 1},
+    "real-exponents": {
+        "datasets": ["digits"],
+        "learners": ["kernel", "rf"],
+        "n_samples": 600,
+        "n_pool": 300,
+        "n_test": 150,
+        "n_boot": 2,
+        "T": [40, 80, 160, 320],
+    },
 }
 
 

@@ -46,6 +46,7 @@ FIGURES: dict[str, FigureSpec] = {
     "realdata-learning-curves": FigureSpec("realdata_learning_curves"),
     "intrinsic-dimension": FigureSpec("intrinsic_dimension"),
     "finite-size": FigureSpec("finite_size"),
+    "real-exponents": FigureSpec("real_exponents"),
 }
 """Every reproduced figure, in report order."""
 
