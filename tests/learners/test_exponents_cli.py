@@ -75,6 +75,7 @@ def test_user_arrays(capsys, tmp_path, kind, given, target):
     (["--T", "100,200,99999"], "'--T' option"),
     (["--fit-ranks", "5,3"], "'--fit-ranks' option"),
     (["--fit-T", "500,600"], "'--fit-T' option"),
+    (["--fit-T", "50,100,200"], "'--fit-T' option"),
     (["--ridge", "-1"], "'--ridge' option"),
     (["--seeds", "0"], "'--seeds' option"),
     (["--target", "label:42"], "'--target' option"),

@@ -38,6 +38,7 @@ import numpy as np
 from .._rng import child, root_sequence
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, EstimateWarning
+from ..realdata.predict import _slope  # least-squares slope of −log L on log T
 from .kernels import KERNELS, kernel_matrix
 from .spectrum import (
     EXTENSION,
@@ -54,13 +55,6 @@ __all__ = ["LEARNERS", "ExponentStudy", "predict_exponent", "study_exponents"]
 LEARNERS = ("kernel", "rf", "mlp")
 RF_KERNELS = ("arccos", "linear")
 _STREAM_POOL, _STREAM_BOOT = 10, 11
-
-
-def _slope(T: np.ndarray, loss: np.ndarray) -> float:
-    """Least-squares slope of ``−log L`` on ``log T``."""
-    if T.size < 2 or np.any(~np.isfinite(loss)) or np.any(loss <= 0):
-        return float("nan")
-    return float(-np.polyfit(np.log(T), np.log(loss), 1)[0])
 
 
 def _t_interval(centre: float, values: np.ndarray, scale: float) -> list[float] | None:
@@ -252,9 +246,9 @@ def _fit_mask(T: list[int], fit_T: object) -> np.ndarray:
     if fit_T is None:
         mask = arr >= arr[1]  # the smallest T is pre-asymptotic by default
     else:
-        lo, hi = ([*parse_list("fit_T", fit_T, int), None])[:2] if not isinstance(
-            fit_T, tuple) else fit_T  # fmt: skip
-        if hi is None or lo >= hi:
+        bounds = list(fit_T) if isinstance(fit_T, tuple) else parse_list("fit_T", fit_T, int)
+        lo, hi = [*bounds, 0, 0][:2]
+        if len(bounds) != 2 or lo >= hi:
             raise ConfigError(
                 f"The 'fit_T' parameter must be two sizes LO,HI with LO < HI. Got {fit_T!r}."
             )
