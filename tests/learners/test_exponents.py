@@ -68,3 +68,17 @@ def test_planted_exponents_within_005(learner):
     # the goal: both within 0.05 of alpha (T <= 200 is far below d = 4000)
     assert abs(rec["predicted_exponent"] - ALPHA) < 0.05
     assert abs(rec["measured_exponent"] - ALPHA) < 0.05
+
+
+def test_width_exponent_of_random_features():
+    X, Y = planted(1400, 300, ALPHA, seed=6)
+    rec = _study(X, Y, learner="rf", T=[50, 100, 200, 400], widths=[25, 50, 100, 200],
+                 n_pool=800, fit_ranks=(3, 80), n_boot=3, seeds=3, seed=6).to_dict()  # fmt: skip
+    # N-limited side at T = 400: L ∝ N^-alpha for N << T (docs/theory.md §7); at N = T/2 the
+    # curve already feels T, so both the theory and the measurement sit below alpha; they must
+    # agree with each other within 0.1 (3 seeds)
+    assert rec["widths"] == [25, 50, 100, 200] and rec["width_at_T"] == 400
+    assert 0.5 < rec["predicted_width_exponent"] < 1.1
+    assert abs(rec["predicted_width_exponent"] - rec["measured_width_exponent"]) < 0.1
+    lo, hi = rec["measured_width_exponent_ci"]
+    assert lo < rec["measured_width_exponent"] < hi

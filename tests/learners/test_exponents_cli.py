@@ -78,6 +78,8 @@ def test_user_arrays(capsys, tmp_path, kind, given, target):
     (["--fit-T", "50,100,200"], "'--fit-T' option"),
     (["--ridge", "-1"], "'--ridge' option"),
     (["--seeds", "0"], "'--seeds' option"),
+    (["--widths", "10,20"], "'--widths' option"),
+    (["--learner", "rf", "--widths", "10,150"], "'--widths' option"),
     (["--target", "label:42"], "'--target' option"),
     (["--plot", "out.xyz"], "'--plot' option"),
 ])  # fmt: skip

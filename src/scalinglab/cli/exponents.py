@@ -131,6 +131,12 @@ def _guard(learner: str, n: int, d: int, T: list[int], n_pool: int, n_boot: int,
     help="rf: random features (default 4 max T); mlp: hidden units (default 256).",
 )
 @click.option(
+    "--widths",
+    default=None,
+    help="rf: feature counts N <= max(T)/2 for the width exponent at the largest T "
+    "(a list or LO:HI:K).",
+)
+@click.option(
     "--depth", type=int, default=2, show_default=True, help="Hidden layers (mlp, relu-ntk)."
 )
 @click.option("--steps", type=int, default=1000, show_default=True, help="mlp: training steps.")
@@ -155,8 +161,8 @@ def _guard(learner: str, n: int, d: int, T: list[int], n_pool: int, n_boot: int,
 @out_option
 @yes_option
 def exponents(dataset, learner, kernel, target, T, fit_T, ridge, seeds, n_test, n_pool,
-              fit_ranks, n_boot, bandwidth, width, depth, steps, lr, optimizer, n_samples, seed,
-              as_json, plot, out_path, yes) -> None:  # fmt: skip
+              fit_ranks, n_boot, bandwidth, width, widths, depth, steps, lr, optimizer,
+              n_samples, seed, as_json, plot, out_path, yes) -> None:  # fmt: skip
     """Predict a learner's data exponent from its kernel spectrum and measure it by training.
 
     The prediction is the slope of the deterministic-equivalent learning curve of the learner's
@@ -180,12 +186,14 @@ def exponents(dataset, learner, kernel, target, T, fit_T, ridge, seeds, n_test, 
     Ts = ex.default_T(n - held, learner) if T is None else ex._check_T(T, n - held)
     ex._fit_mask(Ts, fit_T)
     ex.check_settings(learner, Ts, ridge, seeds, n_boot, n_pool, width, depth, optimizer)
+    ex.check_widths(learner, widths, Ts)
     _guard(learner, n, X.shape[1], Ts, min(n_pool, n), n_boot, seeds, width, steps, yes)
     with progress_bar(f"exponents of {learner} on {data.name}") as bar:
         study = ex.study_exponents(
             X, Y, dataset=data.name, target=target, learner=learner, kernel=kernel, T=Ts,
             fit_T=fit_T, ridge=ridge, n_test=n_test, seeds=seeds, n_pool=n_pool,
-            fit_ranks=ranks, n_boot=n_boot, bandwidth=bandwidth, width=width, depth=depth,
+            fit_ranks=ranks, n_boot=n_boot, bandwidth=bandwidth, width=width, widths=widths,
+            depth=depth,
             steps=steps, lr=lr, optimizer=optimizer, seed=seed, progress=bar,
         )  # fmt: skip
     record = study.to_dict()
@@ -223,5 +231,17 @@ def _echo(rec: dict) -> None:
         f"{heur['raw_spectrum_exponent']:.3f}"
         + ("" if four is None else f", 4/d_intrinsic = {four:.3f}"),
     ]
+    if "widths" in rec:
+        lines.append(
+            f"width exponent at T = {rec['width_at_T']} over N = {rec['widths']}: predicted "
+            f"{rec['predicted_width_exponent']:.3f} {_ci(rec['predicted_width_exponent_ci'])}, "
+            f"measured {rec['measured_width_exponent']:.3f} "
+            f"{_ci(rec['measured_width_exponent_ci'])}"
+        )
+    if "feature_learning_shift" in rec:
+        lines.append(
+            f"feature learning and the training budget move the exponent by "
+            f"{rec['feature_learning_shift']:+.3f} from the lazy (NTK) prediction"
+        )
     for line in lines:
         click.echo(line)

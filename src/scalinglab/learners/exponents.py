@@ -77,6 +77,9 @@ class Prediction:
     replicates: np.ndarray = field(repr=False)
     spectral: SpectralExponents
     end_rank: float
+    width_loss: np.ndarray | None = None
+    width_exponent: float | None = None
+    width_interval: list[float] | None = None
 
 
 def predict_exponent(
@@ -94,12 +97,14 @@ def predict_exponent(
     width: float = KERNEL_WIDTH,
     bandwidth: float = 1.0,
     depth: int = 2,
+    widths: list[int] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Prediction, float, np.ndarray]:
     """The predicted curve and exponent (module docstring); also returns ``λ`` and the pool rows.
 
-    ``fit`` is the boolean mask of the T values used by the slope; ``progress(k)`` is called
-    after the pool (k = 1) and after each bootstrap replicate.
+    ``fit`` is the boolean mask of the T values used by the slope; with ``widths`` (random
+    features) also the loss against N at the largest T and its exponent, with the same
+    bootstrap. ``progress(k)`` is called after the pool (k = 1) and after each replicate.
     """
     root = root_sequence(seed)
     pool = np.random.default_rng(child(root, _STREAM_POOL)).permutation(X.shape[0])[:n_pool]
@@ -108,26 +113,38 @@ def predict_exponent(
     T_arr = np.asarray(T, dtype=np.float64)
     keep = fit_ranks[1]
 
-    def curve(spec) -> tuple[np.ndarray, SpectralExponents, float]:
+    N_arr = None if widths is None else np.asarray(widths, dtype=np.float64)
+
+    def curve(spec) -> tuple[np.ndarray, np.ndarray | None, SpectralExponents, float]:
         exps = spectral_exponents(spec, fit_ranks)
         ext = extend_spectrum(spec, exps, EXTENSION * T_arr.max())
-        return learning_curve(ext, T_arr, lam, N=width), exps, float(ext.end_rank)
+        loss = learning_curve(ext, T_arr, lam, N=width)
+        by_width = None if N_arr is None else learning_curve(ext, T_arr.max(), lam, N=N_arr)
+        return loss, by_width, exps, float(ext.end_rank)
 
-    loss, exps, end = curve(pool_spectrum(K, Y[pool], keep=keep))
+    loss, width_loss, exps, end = curve(pool_spectrum(K, Y[pool], keep=keep))
     if progress is not None:
         progress(1)
     rng = np.random.default_rng(child(root, _STREAM_BOOT))
     reps = np.empty(n_boot)
+    width_reps = np.empty(n_boot)
     for b in range(n_boot):
         counts = rng.multinomial(n_pool, np.full(n_pool, 1.0 / n_pool))
         used = np.flatnonzero(counts)
         spec = pool_spectrum(K[np.ix_(used, used)], Y[pool][used], counts[used] / n_pool, keep)
-        reps[b] = _slope(T_arr[fit], curve(spec)[0][fit])
+        rep_loss, rep_width, _, _ = curve(spec)
+        reps[b] = _slope(T_arr[fit], rep_loss[fit])
+        width_reps[b] = np.nan if N_arr is None else _slope(N_arr, rep_width)
         if progress is not None:
             progress(b + 2)
     exponent = _slope(T_arr[fit], loss[fit])
     interval = _t_interval(exponent, reps, 1.0) if n_boot >= 2 else None
-    return Prediction(loss, exponent, interval, reps, exps, end), lam, pool
+    pred = Prediction(loss, exponent, interval, reps, exps, end)
+    if N_arr is not None:
+        w_exp = _slope(N_arr, width_loss)
+        w_int = _t_interval(w_exp, width_reps, 1.0) if n_boot >= 2 else None
+        pred = Prediction(loss, exponent, interval, reps, exps, end, width_loss, w_exp, w_int)
+    return pred, lam, pool
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,28 @@ class ExponentStudy:
     settings: dict[str, Any] = field(default_factory=dict)
     dimension: float | None = None
     warnings: list[str] = field(default_factory=list)
+    widths: np.ndarray | None = None
+    measured_width: np.ndarray | None = field(default=None, repr=False)
+
+    def width_record(self) -> dict[str, Any]:
+        """The width exponent (loss against N at the largest T, N <= T/2), predicted and
+        measured with intervals; empty without ``widths``."""
+        if self.widths is None or self.measured_width is None:
+            return {}
+        N = self.widths.astype(np.float64)
+        meas = _slope(N, self.measured_width.mean(axis=0))
+        per_seed = np.array([_slope(N, m) for m in self.measured_width])
+        s = self.measured_width.shape[0]
+        return {
+            "widths": [int(n) for n in self.widths],
+            "width_at_T": int(self.T.max()),
+            "predicted_width_exponent": self.prediction.width_exponent,
+            "predicted_width_exponent_ci": self.prediction.width_interval,
+            "measured_width_exponent": meas,
+            "measured_width_exponent_ci": _t_interval(meas, per_seed, 1.0 / np.sqrt(s)),
+            "width_loss": self.measured_width.mean(axis=0).tolist(),
+            "width_predicted": [float(v) for v in self.prediction.width_loss],
+        }
 
     @property
     def fit_T(self) -> list[int]:
@@ -220,6 +259,12 @@ class ExponentStudy:
             "asymptotic_exponent": spec.asymptotic,
             "heuristics": heur,
             "intrinsic_dimension": self.dimension,
+            **self.width_record(),
+            **(
+                {"feature_learning_shift": self.measured_exponent - self.prediction.exponent}
+                if self.learner == "mlp"
+                else {}
+            ),
             "warnings": list(self.warnings),
             "records": self.records(),
         }
@@ -292,6 +337,25 @@ def check_settings(learner: str, T: list[int], ridge: float, seeds: int, n_boot:
     return ridge, seeds, n_boot, n_pool, width, depth, optimizer
 
 
+def check_widths(learner: str, widths: object, T: list[int]) -> list[int] | None:
+    """The validated ``widths`` (rf only; at least 2, all on the N-limited side N <= T/2)."""
+    if widths is None:
+        return None
+    if learner != "rf":
+        raise ConfigError(
+            f"The 'widths' parameter is for --learner rf (a width exponent). Got --learner "
+            f"{learner} instead."
+        )
+    Ns = sorted(set(parse_list("widths", widths, int)))
+    if len(Ns) < 2 or Ns[0] < 1 or Ns[-1] > max(T) / 2:
+        raise ConfigError(
+            f"The 'widths' parameter must hold at least 2 feature counts in [1, {max(T) // 2}] "
+            f"(N <= T/2 at the largest T = {max(T)}, the N-limited side of the interpolation "
+            f"peak). Got {Ns} instead."
+        )
+    return Ns
+
+
 def default_T(available: int, learner: str) -> list[int]:
     """Six log-spaced sizes from 50 to ``min(available, 4000)`` (2000 for ``mlp``)."""
     hi = min(available, 2000 if learner == "mlp" else 4000)
@@ -316,6 +380,7 @@ def study_exponents(
     n_boot: int = 10,
     bandwidth: float = 1.0,
     width: int | None = None,
+    widths: object = None,
     depth: int = 2,
     steps: int = 1000,
     lr: float = 1e-3,
@@ -349,6 +414,8 @@ def study_exponents(
     bandwidth, depth, width : float, int, int
         Kernel bandwidth (rbf, laplace), hidden layers (relu-ntk, mlp), and features (rf,
         default ``4 max(T)``) or hidden units (mlp, default 256).
+    widths : list of int, optional
+        ``rf`` only: feature counts N <= max(T)/2 for the width exponent at the largest T.
     steps, lr, batch, optimizer
         The network's training rule (:mod:`.mlp`).
     dimension : bool
@@ -364,6 +431,7 @@ def study_exponents(
     ridge, seeds, n_boot, n_pool, width, depth, optimizer = check_settings(
         learner, Ts, ridge, seeds, n_boot, n_pool, width, depth, optimizer)  # fmt: skip
     n_pool = min(n_pool, n)
+    Ns = check_widths(learner, widths, Ts)
     if fit_ranks is None:
         fit_ranks = (10, n_pool // 10)
     total = 1 + n_boot + seeds
@@ -371,7 +439,7 @@ def study_exponents(
     pred, lam, pool = predict_exponent(
         X, Y, Ts, fit, kernel=kernel, ridge=ridge, n_pool=n_pool, fit_ranks=tuple(fit_ranks),
         n_boot=n_boot, seed=seed, width=width if learner == "rf" else KERNEL_WIDTH,
-        bandwidth=bandwidth, depth=depth, progress=tick,
+        bandwidth=bandwidth, depth=depth, widths=Ns, progress=tick,
     )  # fmt: skip
     from .training import measure_curve
 
@@ -382,6 +450,12 @@ def study_exponents(
         seed=seed, bandwidth=bandwidth, depth=depth, width=width or 0, mlp=mlp,
         progress=(lambda s: progress(1 + n_boot + s, total)) if progress else None,
     )  # fmt: skip
+    measured_width = None
+    if Ns is not None:
+        from .training import measure_width_curve
+
+        measured_width = measure_width_curve(X, Y, Ns, Ts[-1], kernel=kernel, ridge=lam,
+                                             n_test=n_test, seeds=seeds, seed=seed)  # fmt: skip
     d_hat = None
     if dimension:
         from ..realdata.dimension import intrinsic_dimension
@@ -400,7 +474,8 @@ def study_exponents(
     study = ExponentStudy(
         dataset=dataset, learner=learner, kernel=kernel, target=target, ridge=ridge,
         ridge_lambda=lam, T=np.asarray(Ts), fit=fit, measured=measured, prediction=pred,
-        settings=settings, dimension=d_hat,
+        settings=settings, dimension=d_hat, measured_width=measured_width,
+        widths=None if Ns is None else np.asarray(Ns),
     )  # fmt: skip
     for message in _diagnose(study):
         study.warnings.append(message)

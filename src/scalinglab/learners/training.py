@@ -22,7 +22,7 @@ from .._rng import child, root_sequence
 from ..realdata.covariance import feature_map
 from .kernels import kernel_matrix
 
-__all__ = ["measure_curve", "split"]
+__all__ = ["measure_curve", "measure_width_curve", "split"]
 
 _STREAM_SPLIT, _STREAM_FEATURES, _STREAM_NET = 0, 1, 2
 
@@ -50,19 +50,35 @@ def _kernel_losses(X_tr, Y_tr, X_te, Y_te, T, ridge, kernel, bandwidth, depth) -
     return out
 
 
-def _rf_losses(X_tr, Y_tr, X_te, Y_te, T, ridge, width, kernel, seq) -> list[float]:
+def _rf_losses(X_tr, Y_tr, X_te, Y_te, points, ridge, kernel, seq) -> list[float]:
+    """Losses at each ``(T, N)`` of ``points``: the first N features of one bank, first T rows."""
     activation = "relu" if kernel == "arccos" else "linear"
-    F = feature_map(X_tr, width, activation, 1.0, child(seq, _STREAM_FEATURES))
-    F_te = feature_map(X_te, width, activation, 1.0, child(seq, _STREAM_FEATURES))
-    gamma = ridge * width
+    n_max = max(n for _, n in points)
+    F_all = feature_map(X_tr, n_max, activation, 1.0, child(seq, _STREAM_FEATURES))
+    F_te_all = feature_map(X_te, n_max, activation, 1.0, child(seq, _STREAM_FEATURES))
     out = []
-    for t in T:
-        Ft = F[:t]
-        if width <= t:
-            theta = np.linalg.solve(Ft.T @ Ft + gamma * np.eye(width), Ft.T @ Y_tr[:t])
+    for t, n in points:
+        Ft, gamma = F_all[:t, :n], ridge * n
+        if n <= t:
+            theta = np.linalg.solve(Ft.T @ Ft + gamma * np.eye(n), Ft.T @ Y_tr[:t])
         else:
             theta = Ft.T @ np.linalg.solve(Ft @ Ft.T + gamma * np.eye(t), Y_tr[:t])
-        out.append(_loss(F_te @ theta, Y_te))
+        out.append(_loss(F_te_all[:, :n] @ theta, Y_te))
+    return out
+
+
+def measure_width_curve(X: np.ndarray, Y: np.ndarray, widths: list[int], T: int, *,
+                        kernel: str, ridge: float, n_test: int, seeds: int,
+                        seed: int) -> np.ndarray:  # fmt: skip
+    """Held-out losses of random-feature ridge at T training rows for each width N, shape
+    ``(seeds, len(widths))``, on the same draws (splits, feature banks) as :func:`measure_curve`."""
+    root = root_sequence(seed)
+    out = np.empty((seeds, len(widths)))
+    for s in range(seeds):
+        seq = child(root, s)
+        test, train = split(X.shape[0], n_test, T, seq)
+        points = [(T, n) for n in widths]
+        out[s] = _rf_losses(X[train], Y[train], X[test], Y[test], points, ridge, kernel, seq)
     return out
 
 
@@ -94,7 +110,9 @@ def measure_curve(
         if learner == "kernel":
             out[s] = _kernel_losses(*args, ridge, kernel, bandwidth, depth)
         elif learner == "rf":
-            out[s] = _rf_losses(*args, ridge, width, kernel, seq)
+            X_tr, Y_tr, X_te, Y_te, _ = args
+            points = [(t, width) for t in T]
+            out[s] = _rf_losses(X_tr, Y_tr, X_te, Y_te, points, ridge, kernel, seq)
         else:
             from .mlp import mlp_losses
 
