@@ -7,8 +7,10 @@
 into a learning curve ``L(T)`` (kernel ridge; N random features for ``rf``; the network's lazy
 limit, kernel ridge with its NTK, for ``mlp``). The predicted exponent is the least-squares
 slope of ``−log L`` on ``log T`` over the fit points. Its 95 % interval is
-``ê ± t_{0.975, B−1} sd(ê*)`` over ``B = n_boot`` bootstrap replicates of the pool (multinomial
-weights on the pool points, everything refitted).
+``ê ± t_{0.975, B−1} sd(ê*)`` over ``B = n_boot`` replicates, everything recomputed: independent
+pools of the same size drawn from the data set when it holds at least two pools' worth of
+points, else bootstrap replicates of the pool (multinomial weights on its points), which the
+coverage study (``benchmarks/study_exponents_coverage.py``) finds conservative.
 
 **Measured** (§4): held-out losses over ``seeds`` independent (training set, test set[,
 features, initialisation]) draws; the exponent is the slope of the seed-mean curve over the fit
@@ -128,10 +130,17 @@ def predict_exponent(
     rng = np.random.default_rng(child(root, _STREAM_BOOT))
     reps = np.empty(n_boot)
     width_reps = np.empty(n_boot)
+    fresh = X.shape[0] >= 2 * n_pool  # independent pools; else the bootstrap of the pool
     for b in range(n_boot):
-        counts = rng.multinomial(n_pool, np.full(n_pool, 1.0 / n_pool))
-        used = np.flatnonzero(counts)
-        spec = pool_spectrum(K[np.ix_(used, used)], Y[pool][used], counts[used] / n_pool, keep)
+        if fresh:
+            rows = rng.choice(X.shape[0], n_pool, replace=False)
+            K_b = kernel_matrix(kernel, X[rows], bandwidth=bandwidth, depth=depth)
+            spec = pool_spectrum(K_b, Y[rows], keep=keep)
+        else:
+            counts = rng.multinomial(n_pool, np.full(n_pool, 1.0 / n_pool))
+            used = np.flatnonzero(counts)
+            weights = counts[used] / n_pool
+            spec = pool_spectrum(K[np.ix_(used, used)], Y[pool][used], weights, keep)
         rep_loss, rep_width, _, _ = curve(spec)
         reps[b] = _slope(T_arr[fit], rep_loss[fit])
         width_reps[b] = np.nan if N_arr is None else _slope(N_arr, rep_width)
