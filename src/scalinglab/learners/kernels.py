@@ -95,7 +95,7 @@ def kernel_matrix(
     Examples
     --------
     >>> X = np.eye(2) * np.sqrt(2)
-    >>> kernel_matrix("linear", X).tolist()
+    >>> kernel_matrix("linear", X).round(12).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     >>> round(float(kernel_matrix("arccos", X)[0, 1]), 6)  # ρ = 0: 1/(2π)
     0.159155
