@@ -498,9 +498,10 @@ def _diagnose(study: ExponentStudy) -> list[str]:
     pred = study.prediction
     if pred.end_rank < EXTENSION * study.T.max() and pred.spectral.capacity <= 1.0:
         out.append(
-            f"the capacity exponent a = {pred.spectral.capacity:.3g} <= 1 exhausts the kernel's "
-            f"trace at rank {pred.end_rank:.3g}: the spectrum past it is not a power law and the "
-            "predicted curve near that rank is unreliable; raise --n-pool or change --fit-ranks."
+            f"the capacity exponent a = {pred.spectral.capacity:.3g} <= 1 cannot continue: the "
+            f"power-law tail stops at rank {pred.end_rank:.3g} with half of the trace left, the "
+            "rest acting as a ridge (docs/exponents.md §3), and the prediction depends on that "
+            "split; raise --n-pool or change --fit-ranks."
         )
     if study.measured.shape[0] < 2:
         out.append("one seed gives no interval for the measured exponent; use --seeds >= 2.")

@@ -17,8 +17,13 @@ squares of :func:`scalinglab.realdata.powerlaw.fit_power_law`.
 ``T`` comparable to ``n`` need the modes beyond. The spectrum used by the theory is the pool's
 ranks ``1..last`` followed by the fitted power laws, in geometric bins of ``BINS_PER_DECADE``
 per decade of rank (each bin: its mean eigenvalue, its rank count as multiplicity and its share
-of ``R``), up to a rank far beyond the largest T (``EXTENSION`` x T, at most ``MAX_RANK``) or
-where the eigenvalues reach the pool's trace, whichever comes first. The trace and target power
+of ``R``), up to a rank far beyond the largest T (``EXTENSION`` x T, at most ``MAX_RANK``). A
+summable tail (``a > 1``) that reaches the pool's trace before that stops there: the kernel has
+finite rank, as a linear kernel in d dimensions does. A non-summable one (``a <= 1``) cannot
+continue: it stops where it has used half of the trace left, so that the rest stays a
+ridge-like floor instead of making the kernel finite-rank (a finite rank M puts an
+interpolation peak at T = M, the unlearned power acting as label noise). The trace and target
+power
 left beyond go into one final bin whose eigenvalue is 10⁻⁶ of the last one, far below the
 renormalised ridge Δ at every T used: there it acts exactly as the ridge-like tail of
 docs/theory.md §5 (``d1`` gains ``trace/Δ``, the power is not learned). The tail starts with
@@ -192,7 +197,10 @@ def extend_spectrum(spectrum: PoolSpectrum, exps: SpectralExponents,
     share = (lo / last) ** (-s) - (hi / last) ** (-s)  # R's power-law drop over the bin
     tail_p = power_left * share
     cum = np.cumsum(tail_xi * counts)
-    stop = int(np.searchsorted(cum, trace_left))  # bins that fit within the trace
+    # a summable tail stops at the trace (a finite rank, as for a linear kernel in d dimensions);
+    # a non-summable one (a <= 1) at half of it, the rest staying a ridge-like floor
+    share_used = 1.0 if a > 1.0 else 0.5
+    stop = cum.size if cum[-1] <= trace_left else int(np.searchsorted(cum, share_used * trace_left))
     tail_xi, counts, tail_p = tail_xi[:stop], counts[:stop], tail_p[:stop]
     rest_trace = trace_left - float(tail_xi @ counts)
     rest_power = max(power_left - float(tail_p.sum()), 0.0)
@@ -202,7 +210,7 @@ def extend_spectrum(spectrum: PoolSpectrum, exps: SpectralExponents,
     if rest_trace > 0 or rest_power > 0:
         floor = (tail_xi[-1] if tail_xi.size else xi[-1]) * 1e-6
         eig.append([floor])
-        cnt.append([max(rest_trace, 0.0) / floor])
+        cnt.append([max(rest_trace / floor, 1.0)])  # at least one mode carries the power
         pw.append([rest_power])
     eig_all, cnt_all, pw_all = (np.concatenate(v) for v in (eig, cnt, pw))
     good = (eig_all > 0) & (cnt_all > 0)
