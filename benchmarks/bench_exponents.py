@@ -35,6 +35,10 @@ def _data() -> Dataset:
     return Dataset("synthetic", X, rng.integers(10, size=60000))
 
 
+def _ci(ci) -> str:
+    return "(no interval)" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
 def _timed(func):
     wall, cpu = time.perf_counter(), time.process_time()
     out = func()
@@ -64,8 +68,8 @@ def main() -> None:
               f"2000, 10 replicates: {wall:.1f} s wall, {cpu:.1f} s CPU "
               f"(goal < 180 s on 2 cores), ratio {wall / b_wall:.1f}x baseline")  # fmt: skip
         print(
-            f"  predicted {rec['predicted_exponent']:.3f} {rec['predicted_exponent_ci']}, "
-            f"measured {rec['measured_exponent']:.3f} {rec['measured_exponent_ci']}"
+            f"  predicted {rec['predicted_exponent']:.3f} {_ci(rec['predicted_exponent_ci'])}, "
+            f"measured {rec['measured_exponent']:.3f} {_ci(rec['measured_exponent_ci'])}"
         )
         if "--mlp" in sys.argv:
             Ts = default_T(X.shape[0] - 1000, "mlp")
@@ -77,7 +81,7 @@ def main() -> None:
                   "(goal < 600 s)")  # fmt: skip
             print(
                 f"  predicted (lazy NTK) {rec['predicted_exponent']:.3f}, measured "
-                f"{rec['measured_exponent']:.3f} {rec['measured_exponent_ci']}"
+                f"{rec['measured_exponent']:.3f} {_ci(rec['measured_exponent_ci'])}"
             )
 
 
