@@ -131,6 +131,15 @@ TINY = {
         "curve_N": [20, 100],
         "sim_budgets": [20000],
     },
+    "real-exponents": {
+        "datasets": ["digits"],
+        "learners": ["kernel", "rf"],
+        "n_samples": 600,
+        "n_pool": 300,
+        "n_test": 150,
+        "n_boot": 2,
+        "T": [40, 80, 160, 320],
+    },
 }
 
 

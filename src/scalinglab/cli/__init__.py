@@ -30,6 +30,7 @@ COMMANDS = {
     "report": "scalinglab.cli.reproduce:report",
     "explore": "scalinglab.cli.explore:explore",
     "dynamics": "scalinglab.cli.dynamics:dynamics",
+    "exponents": "scalinglab.cli.exponents:exponents",
 }
 
 

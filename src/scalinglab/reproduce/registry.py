@@ -48,6 +48,7 @@ FIGURES: dict[str, FigureSpec] = {
     "finite-size": FigureSpec("finite_size"),
     "dynamics-loss-vs-steps": FigureSpec("dynamics_curves"),
     "dynamics-compute-optimal": FigureSpec("dynamics_frontier"),
+    "real-exponents": FigureSpec("real_exponents"),
 }
 """Every reproduced figure, in report order."""
 
