@@ -54,6 +54,7 @@ class RunContext:
     workers: int | None = 1
     quiet: bool = True
     task_progress: Callable[[str, int, int], None] | None = None
+    _parts: tuple[int, int] = (0, 1)  # (sweeps of the current figure done, of all) for progress
 
     @property
     def sweep_dir(self) -> Path:
@@ -89,10 +90,10 @@ class RunContext:
         out = self.sweep_dir / name
         tell = None
         if self.task_progress is not None:
-            report = self.task_progress
+            report, (before, parts) = self.task_progress, self._parts
 
             def tell(done: int, total: int) -> None:
-                report(name, done, total)
+                report(name, before * total + done, parts * total)
 
         summary = run_sweep(
             sweep, out, workers=self.workers, quiet=self.quiet, force_new=True, progress=tell
@@ -106,3 +107,37 @@ class RunContext:
         table = table.merge(warn.reset_index(), on=["N", "T", "ridge"], how="left")
         table = table[["N", "T", "ridge", "loss", "loss_sem", "seeds", "warning"]]
         return table.astype({"N": np.int64, "T": np.int64}).reset_index(drop=True)
+
+    def simulate_parts(
+        self,
+        name: str,
+        model: DataModel,
+        parts: Sequence[tuple[Sequence[int], Sequence[int]]],
+        ridge: Sequence[float],
+        seeds: int,
+        seed: int,
+        activation: str = "linear",
+    ):
+        """:meth:`simulate` on a union of outer grids ``parts = [(N list, T list), ...]``.
+
+        For figures whose points do not fill an outer N x T grid (a curve per N with its own
+        T range, points along N·T = C): each part is its own sweep ``DIR/sweeps/name-k``, so
+        no point outside the figure is simulated and each sweep draws only up to its own
+        largest (N, T). A task's seed depends on the model and the seed index, not on the
+        sizes, and a smaller draw is the leading block of a larger one (docs/theory.md §4): every
+        point gets exactly the numbers it would get in one sweep over the whole outer grid.
+        Progress counts the tasks of all parts together.
+        """
+        import pandas as pd
+
+        tables = []
+        try:
+            for k, (Ns, Ts) in enumerate(parts):
+                self._parts = (k, len(parts))
+                part = f"{name}-{k + 1}" if len(parts) > 1 else name
+                tables.append(self.simulate(part, model, Ns, Ts, ridge, seeds, seed, activation))
+        finally:
+            self._parts = (0, 1)
+        table = pd.concat(tables, ignore_index=True)
+        table = table.drop_duplicates(["N", "T", "ridge"]).sort_values(["N", "T", "ridge"])
+        return table.reset_index(drop=True)
