@@ -51,7 +51,7 @@ def reproduce(
     compute-envelope, noise-allocation, relu-learning-curves, realdata-spectra,
     realdata-learning-curves, intrinsic-dimension.
     """
-    from ..reproduce import duration, figure_names, write_report
+    from ..reproduce import figure_names, write_report
     from ..reproduce import replot as redraw
     from ..reproduce import reproduce as run
 
@@ -67,10 +67,7 @@ def reproduce(
     mode = "quick" if quick else "full"
     click.echo(f"Reproducing ({mode}) into {out_dir} ...")
     summary = run(out_dir, quick=quick, only=only, workers=workers, jobs=jobs, progress=click.echo)
-    click.echo(
-        f"Built {len(summary.figures)} figure(s) ({mode}, {summary.jobs} at a time): total "
-        f"wall time {duration(summary.seconds)}."
-    )
+    click.echo(summary.line())
     click.echo(f"Report: {summary.report.resolve()}")
 
 

@@ -54,7 +54,12 @@ class RunContext:
     workers: int | None = 1
     quiet: bool = True
     task_progress: Callable[[str, int, int], None] | None = None
-    _parts: tuple[int, int] = (0, 1)  # (sweeps of the current figure done, of all) for progress
+    _sweeps: tuple[int, int] = (0, 1)  # sweeps of the current figure: (finished, planned)
+
+    def plan_sweeps(self, count: int) -> None:
+        """Declare that the figure about to run makes ``count`` :meth:`simulate` calls of as
+        many tasks each, so that task progress counts them together (1: the default)."""
+        self._sweeps = (0, max(1, int(count)))
 
     @property
     def sweep_dir(self) -> Path:
@@ -90,14 +95,17 @@ class RunContext:
         out = self.sweep_dir / name
         tell = None
         if self.task_progress is not None:
-            report, (before, parts) = self.task_progress, self._parts
+            report, (before, parts) = self.task_progress, self._sweeps
+            before = min(before, parts - 1)
 
             def tell(done: int, total: int) -> None:
-                report(name, before * total + done, parts * total)
+                if done:  # a sweep's start (done = 0) is no news after an earlier part
+                    report(name, before * total + done, parts * total)
 
         summary = run_sweep(
             sweep, out, workers=self.workers, quiet=self.quiet, force_new=True, progress=tell
         )
+        self._sweeps = (self._sweeps[0] + 1, self._sweeps[1])
         if not summary.ok:
             first = next(iter(summary.failures.values()), "unknown error")
             raise RuntimeError(f"The simulation of figure {name!r} failed: {first}")
@@ -130,14 +138,11 @@ class RunContext:
         """
         import pandas as pd
 
+        self.plan_sweeps(len(parts))
         tables = []
-        try:
-            for k, (Ns, Ts) in enumerate(parts):
-                self._parts = (k, len(parts))
-                part = f"{name}-{k + 1}" if len(parts) > 1 else name
-                tables.append(self.simulate(part, model, Ns, Ts, ridge, seeds, seed, activation))
-        finally:
-            self._parts = (0, 1)
+        for k, (Ns, Ts) in enumerate(parts):
+            part = f"{name}-{k + 1}" if len(parts) > 1 else name
+            tables.append(self.simulate(part, model, Ns, Ts, ridge, seeds, seed, activation))
         table = pd.concat(tables, ignore_index=True)
         table = table.drop_duplicates(["N", "T", "ridge"]).sort_values(["N", "T", "ridge"])
         return table.reset_index(drop=True)

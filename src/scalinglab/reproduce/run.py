@@ -67,6 +67,7 @@ def run_figure(name: str, ctx: RunContext, quick: bool, overrides=None) -> dict[
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     start, cpu_start = time.perf_counter(), _cpu_seconds()
+    ctx.plan_sweeps(1)
     tables = compute(cfg, ctx)
     compute_seconds = time.perf_counter() - start
     for key, frame in tables.items():
@@ -162,6 +163,13 @@ class RunSummary:
     figure_seconds: dict[str, float] = field(default_factory=dict)
     jobs: int = 1
     report: Path | None = None
+
+    def line(self) -> str:
+        """One line for the terminal: how many figures, the mode and the total wall time."""
+        return (
+            f"Built {len(self.figures)} figure(s) ({self.mode}, {self.jobs} at a time): "
+            f"total wall time {duration(self.seconds)} ({self.seconds:.1f} s)."
+        )
 
 
 def _default_jobs(count: int) -> int:
