@@ -85,7 +85,7 @@ def _summary_table(metas: list[dict[str, Any]]) -> str:
 
 
 def _params_table(config: dict[str, Any]) -> str:
-    skip = {"title", "description", "name", "reproduces", "differs"}
+    skip = {"title", "description", "name", "reproduces", "differs", "expected_cpu_seconds"}
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td>"
         "</tr>"
@@ -140,7 +140,15 @@ def _machine_line(run: dict[str, Any]) -> str:
     if load:
         parts.append(f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end")
     text = "; ".join(parts) or "machine not recorded"
-    return html.escape(text + ". A load above the core count means other work shared the cores.")
+    text += ". A load above the core count means other work shared the cores"
+    cpu, jobs = run.get("cpu_seconds"), int(run.get("jobs") or 1)
+    if isinstance(cpu, int | float) and load and load[0] > (run.get("cpus") or 1):
+        text += (
+            f" and lengthened the wall times. CPU seconds do not grow with the load: "
+            f"{cpu:.0f} s in all, shared by {jobs} process(es), estimate about "
+            f"{duration(cpu / jobs)} on idle cores (more where the figures do not split evenly)"
+        )
+    return html.escape(text + ".")
 
 
 def _run_time_table(metas: list[dict[str, Any]], run: dict[str, Any]) -> str:

@@ -114,9 +114,9 @@ class _Progress:
     simulation task (with the figure's ETA) and one per finished figure (with the run's ETA).
 
     Figures may run side by side (``jobs`` > 1), so every line names its figure. The run's ETA
-    uses the previous run's time of each unfinished figure (same mode) where ``run.json`` has
-    one, otherwise the mean time of the figures finished so far, less the time the running ones
-    have already had, shared among the ``jobs`` processes.
+    uses the expected time of each unfinished figure (:func:`_expected_seconds`), otherwise the
+    mean time of the figures finished so far, less the time the running ones have already had,
+    shared among the ``jobs`` processes.
     """
 
     def __init__(
@@ -203,8 +203,23 @@ def _job(name: str, out: Path, quick: bool, overrides, workers: int | None) -> d
     return run_figure(name, ctx, quick, overrides)
 
 
-def _run_side_by_side(names, out, quick, overrides, workers, jobs, tell) -> dict[str, dict]:
-    """Build ``names`` in ``jobs`` processes (longest previous time first); return their metas.
+def _expected_seconds(names: list[str], quick: bool, record: dict[str, Any]) -> dict[str, float]:
+    """Each figure's expected time: from the previous run in this folder (same mode), else the
+    ``expected_cpu_seconds`` of its config (measured on one idle core), where either has one."""
+    previous = record.get("figure_seconds", {}) if record.get("quick") == quick else {}
+    expected = {}
+    for name in names:
+        value = previous.get(name, load_figure_config(name, quick).get("expected_cpu_seconds"))
+        if isinstance(value, int | float):
+            expected[name] = float(value)
+    return expected
+
+
+def _run_side_by_side(
+    names, out, quick, overrides, workers, jobs, tell, expected
+) -> dict[str, dict]:
+    """Build ``names`` in ``jobs`` processes, longest expected first (so that the long figures
+    do not end the run alone); return their metas.
 
     The processes are started fresh (``spawn``: no threads inherited from this process) and
     each runs its sweeps in-process with ``cores // jobs`` BLAS threads. Progress messages come
@@ -213,8 +228,7 @@ def _run_side_by_side(names, out, quick, overrides, workers, jobs, tell) -> dict
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.SimpleQueue()
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    previous = tell.previous if tell is not None else {}
-    order = sorted(names, key=lambda n: -previous.get(n, math.inf))
+    order = sorted(names, key=lambda n: -expected.get(n, math.inf))
     metas: dict[str, dict] = {}
 
     def drain() -> None:
@@ -295,11 +309,12 @@ def reproduce(
     record_path = out / "run.json"
     previous = json.loads(record_path.read_text()) if record_path.exists() else {}
     seconds = dict(previous.get("figure_seconds", {})) if previous.get("quick") == quick else {}
-    tell = _Progress(names, dict(seconds), progress, jobs) if progress is not None else None
+    expected = _expected_seconds(names, quick, previous)
+    tell = _Progress(names, expected, progress, jobs) if progress is not None else None
     load_start = os.getloadavg()[0]
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     if jobs > 1:
-        metas = _run_side_by_side(names, out, quick, overrides, workers, jobs, tell)
+        metas = _run_side_by_side(names, out, quick, overrides, workers, jobs, tell, expected)
     else:
         metas = {}
         current = [""]
