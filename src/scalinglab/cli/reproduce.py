@@ -10,7 +10,9 @@ from ._options import reproduce_out_option
 
 
 @click.command()
-@click.option("--quick", is_flag=True, help="Small configs: every figure in a few minutes.")
+@click.option(
+    "--quick", is_flag=True, help="Small configs: every figure in about a minute on 2 cores."
+)
 @click.option(
     "--full",
     is_flag=True,

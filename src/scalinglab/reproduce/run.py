@@ -282,7 +282,8 @@ def reproduce(
         Output folder (created); an interrupted run resumes its simulations from
         ``out_dir/sweeps``.
     quick : bool
-        The ``[quick]`` sections of the configs (all figures in a few minutes) or ``[full]``.
+        The ``[quick]`` sections of the configs (all figures in about a minute on 2 cores) or
+        ``[full]`` (about 7 minutes on 2 idle cores).
     only : str or list of str, optional
         Figure names (comma-separated string or list); default all of :data:`FIGURES`.
     workers : int, optional
