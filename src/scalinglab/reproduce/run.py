@@ -114,8 +114,9 @@ class _Progress:
     simulation task (with the figure's ETA) and one per finished figure (with the run's ETA).
 
     Figures may run side by side (``jobs`` > 1), so every line names its figure. The run's ETA
-    uses the expected time of each unfinished figure (:func:`_expected_seconds`), otherwise the
-    mean time of the figures finished so far, less the time the running ones have already had,
+    uses the expected time of each unfinished figure (:func:`_expected_seconds`, scaled by the
+    finished figures' times over their expected ones), otherwise the mean time of the figures
+    finished so far, less the time the running ones have already had,
     shared among the ``jobs`` processes.
     """
 
@@ -144,9 +145,22 @@ class _Progress:
         self.finished[name] = seconds
         rest = [n for n in self.names if n not in self.finished]
         mean = sum(self.finished.values()) / len(self.finished)
+        # expected times scaled by how the finished figures compared with theirs (a loaded
+        # machine runs slower than the one they were measured on)
+        known = [n for n in self.finished if n in self.previous]
+        pace = (
+            sum(self.finished[n] for n in known) / sum(self.previous[n] for n in known)
+            if known
+            else 1.0
+        )
         now = time.perf_counter()
         left = sum(
-            max(0.0, self.previous.get(n, mean) - (now - self.starts.get(n, now))) for n in rest
+            max(
+                0.0,
+                (self.previous[n] * pace if n in self.previous else mean)
+                - (now - self.starts.get(n, now)),
+            )
+            for n in rest
         )
         tail = f"; {len(rest)} to go, ETA {duration(left / self.jobs)}" if rest else ""
         self.say(f"{self._tag(name)}: done in {duration(seconds)} -> {where}{tail}")
