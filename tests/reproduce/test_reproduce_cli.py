@@ -108,6 +108,7 @@ def test_demo_command_builds_a_report(tmp_path, monkeypatch, capsys):
     assert calls and calls[0]["quick"] is True  # the demo is the quick reproduction
     report = out / "index.html"
     assert f"Report: {report.resolve()}" in output
+    assert "Built 1 figure(s) (quick, 1 at a time): total wall time" in output
     assert "spectrum" in report.read_text() and (out / "spectrum" / "spectrum.png").exists()
 
 
@@ -148,11 +149,12 @@ def test_progress_per_figure_and_per_task(tmp_path):
     lines = []
     tiny = {"breakdown": TINY["breakdown"]}
     summary = reproduce(tmp_path, only="breakdown", overrides=tiny, progress=lines.append)
-    seeds = TINY["breakdown"]["seeds"]
+    # one sweep per N (each over its own T), so the figure counts seeds x N tasks
+    total = TINY["breakdown"]["seeds"] * len(TINY["breakdown"]["N"])
     assert lines[0] == "[1/1] breakdown: computing ..."
     tasks = [line for line in lines if "simulation task" in line]
     assert [t.split("task ")[1].split()[0] for t in tasks] == [
-        f"{k}/{seeds}" for k in range(1, seeds + 1)
+        f"{k}/{total}" for k in range(1, total + 1)
     ]
     assert all("ETA" in t for t in tasks[:-1])  # every unfinished figure states its ETA
     assert lines[-1].startswith("[1/1] breakdown: done in ")
@@ -160,3 +162,27 @@ def test_progress_per_figure_and_per_task(tmp_path):
     assert run["cpus"] >= 1 and len(run["load_average"]) == 2
     page = summary.report.read_text(encoding="utf-8")
     assert "id='run-time-table'" in page and "load average" in page
+
+
+def test_figures_side_by_side_report_progress_and_match_one_at_a_time(run, tmp_path):
+    from scalinglab.reproduce import reproduce
+
+    record = json.loads((run.out_dir / "run.json").read_text())
+    assert record["jobs"] == 2 and run.jobs == 2
+    assert set(record["figure_cpu_seconds"]) == set(FIGURES)
+    for name in FIGURES:  # each figure: started, its tasks counted up, then done
+        mine = [line.split(": ", 1)[1] for line in run.progress_lines if f"] {name}: " in line]
+        assert mine[0] == "computing ..." and mine[-1].startswith("done in "), mine
+        counts = [int(m.split("task ")[1].split("/")[0]) for m in mine if "simulation task" in m]
+        assert counts == sorted(counts)
+    assert sum("to go, ETA" in line for line in run.progress_lines) == len(FIGURES) - 1
+    page = run.report.read_text(encoding="utf-8")
+    assert "id='total-wall-time'" in page and "2 figures at a time" in page
+    # every simulation draws from its own seed: one figure at a time gives the same numbers
+    names = ["breakdown", "noise-allocation"]
+    reproduce(tmp_path, only=names, overrides=TINY, jobs=1, report=False)
+    for name in names:
+        alone = pd.read_csv(tmp_path / name / "data" / "simulation.csv")
+        pd.testing.assert_frame_equal(
+            alone, pd.read_csv(run.out_dir / name / "data" / "simulation.csv")
+        )

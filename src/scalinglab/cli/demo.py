@@ -17,5 +17,5 @@ def demo(out_dir: Path) -> None:
 
     click.echo(f"Reproducing the paper's figures (quick) into {out_dir} ...")
     summary = reproduce(out_dir, quick=True, progress=click.echo)
-    click.echo(f"Built {len(summary.figures)} figures in {summary.seconds:.1f} s.")
+    click.echo(summary.line())
     click.echo(f"Report: {summary.report.resolve()}")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from .config import load_figure_config
 from .registry import FIGURES, figure_names
-from .report import write_report
+from .report import duration, write_report
 from .run import RunSummary, replot, reproduce
 
 __all__ = [
     "FIGURES",
     "RunSummary",
+    "duration",
     "figure_names",
     "load_figure_config",
     "replot",

@@ -54,6 +54,12 @@ class RunContext:
     workers: int | None = 1
     quiet: bool = True
     task_progress: Callable[[str, int, int], None] | None = None
+    _sweeps: tuple[int, int] = (0, 1)  # sweeps of the current figure: (finished, planned)
+
+    def plan_sweeps(self, count: int) -> None:
+        """Declare that the figure about to run makes ``count`` :meth:`simulate` calls of as
+        many tasks each, so that task progress counts them together (1: the default)."""
+        self._sweeps = (0, max(1, int(count)))
 
     @property
     def sweep_dir(self) -> Path:
@@ -125,15 +131,49 @@ class RunContext:
         out = self.sweep_dir / name
         tell = None
         if self.task_progress is not None:
-            report = self.task_progress
+            report, (before, parts) = self.task_progress, self._sweeps
+            before = min(before, parts - 1)
 
             def tell(done: int, total: int) -> None:
-                report(name, done, total)
+                if done:  # a sweep's start (done = 0) is no news after an earlier part
+                    report(name, before * total + done, parts * total)
 
         summary = run_sweep(
             sweep, out, workers=self.workers, quiet=self.quiet, force_new=True, progress=tell
         )
+        self._sweeps = (self._sweeps[0] + 1, self._sweeps[1])
         if not summary.ok:
             first = next(iter(summary.failures.values()), "unknown error")
             raise RuntimeError(f"The simulation of figure {name!r} failed: {first}")
         return collect(out)
+
+    def simulate_parts(
+        self,
+        name: str,
+        model: DataModel,
+        parts: Sequence[tuple[Sequence[int], Sequence[int]]],
+        ridge: Sequence[float],
+        seeds: int,
+        seed: int,
+        activation: str = "linear",
+    ):
+        """:meth:`simulate` on a union of outer grids ``parts = [(N list, T list), ...]``.
+
+        For figures whose points do not fill an outer N x T grid (a curve per N with its own
+        T range, points along N·T = C): each part is its own sweep ``DIR/sweeps/name-k``, so
+        no point outside the figure is simulated and each sweep draws only up to its own
+        largest (N, T). A task's seed depends on the model and the seed index, not on the
+        sizes, and a smaller draw is the leading block of a larger one (docs/theory.md §4): every
+        point gets exactly the numbers it would get in one sweep over the whole outer grid.
+        Progress counts the tasks of all parts together.
+        """
+        import pandas as pd
+
+        self.plan_sweeps(len(parts))
+        tables = []
+        for k, (Ns, Ts) in enumerate(parts):
+            part = f"{name}-{k + 1}" if len(parts) > 1 else name
+            tables.append(self.simulate(part, model, Ns, Ts, ridge, seeds, seed, activation))
+        table = pd.concat(tables, ignore_index=True)
+        table = table.drop_duplicates(["N", "T", "ridge"]).sort_values(["N", "T", "ridge"])
+        return table.reset_index(drop=True)

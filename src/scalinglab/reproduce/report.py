@@ -21,7 +21,7 @@ from typing import Any
 from ..exceptions import ConfigError
 from .registry import FIGURES
 
-__all__ = ["write_report"]
+__all__ = ["duration", "write_report"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -37,6 +37,14 @@ img{max-width:100%;height:auto;border:1px solid #eee}
 font-size:.8em}nav a{margin-right:.9em}.bad{color:#b00020}
 .caption{font-size:.92em;margin:.3em 0}
 """
+
+
+def duration(seconds: float) -> str:
+    """Seconds as text: ``"42 s"`` or ``"3 min 07 s"``."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
 def _fmt(value: Any) -> str:
@@ -77,7 +85,7 @@ def _summary_table(metas: list[dict[str, Any]]) -> str:
 
 
 def _params_table(config: dict[str, Any]) -> str:
-    skip = {"title", "description", "name", "reproduces", "differs"}
+    skip = {"title", "description", "name", "reproduces", "differs", "expected_cpu_seconds"}
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td>"
         "</tr>"
@@ -124,13 +132,51 @@ def _machine_line(run: dict[str, Any]) -> str:
     parts = []
     if run.get("cpus"):
         parts.append(f"{run['cpus']} CPU cores")
+    if run.get("jobs"):
+        parts.append(f"{run['jobs']} figure(s) built at a time, each in its own process")
     if run.get("workers"):
         parts.append(f"{run['workers']} worker process(es) per sweep")
     load = run.get("load_average")
     if load:
         parts.append(f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end")
     text = "; ".join(parts) or "machine not recorded"
-    return html.escape(text + ". A load above the core count means other work shared the cores.")
+    text += ". A load above the core count means other work shared the cores"
+    cpu, jobs = run.get("cpu_seconds"), int(run.get("jobs") or 1)
+    if isinstance(cpu, int | float) and load and load[0] > (run.get("cpus") or 1):
+        text += (
+            f" and lengthened the wall times. CPU seconds do not grow with the load: "
+            f"{cpu:.0f} s in all, shared by {jobs} process(es), estimate about "
+            f"{duration(cpu / jobs)} on idle cores (more where the figures do not split evenly)"
+        )
+    return html.escape(text + ".")
+
+
+def _run_time_table(metas: list[dict[str, Any]], run: dict[str, Any]) -> str:
+    """Per figure: wall seconds of its computation and with its drawing, and its CPU seconds;
+    then the run's total wall time (less than the sum when figures ran side by side)."""
+
+    def num(value: Any) -> str:
+        return f"{value:.1f}" if isinstance(value, int | float) else "—"
+
+    rows = "".join(
+        f"<tr><td>{html.escape(m['name'])}</td><td>{html.escape(m['mode'])}</td>"
+        f"<td class='num'>{num(m.get('compute_seconds', m['seconds']))}</td>"
+        f"<td class='num'>{num(m['seconds'])}</td><td class='num'>{num(m.get('cpu_seconds'))}</td>"
+        "</tr>"
+        for m in metas
+    )
+    total = run.get("seconds")
+    wall = f"{duration(total)} ({total:.1f} s)" if isinstance(total, int | float) else "unknown"
+    jobs = int(run.get("jobs") or 1)
+    side = f", {jobs} figures at a time" if jobs > 1 else ""
+    return (
+        "<table id='run-time-table'><tr><th>figure</th><th>mode</th><th>compute [s]</th>"
+        "<th>total with drawing [s]</th><th>CPU [s]</th></tr>"
+        f"{rows}<tr class='total'><th>total wall time{side}</th>"
+        f"<td>{html.escape(run.get('mode', '?'))}</td><td></td>"
+        f"<td class='num' id='total-wall-time'>{wall}</td>"
+        f"<td class='num'>{num(run.get('cpu_seconds'))}</td></tr></table>"
+    )
 
 
 def write_report(out_dir: str | Path) -> Path:
@@ -151,15 +197,10 @@ def write_report(out_dir: str | Path) -> Path:
         )
     run = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
     total = run.get("seconds")
-    times = "".join(
-        f"<tr><td>{html.escape(m['name'])}</td><td>{html.escape(m['mode'])}</td>"
-        f"<td class='num'>{m.get('compute_seconds', m['seconds']):.1f}</td>"
-        f"<td class='num'>{m['seconds']:.1f}</td></tr>"
-        for m in metas
-    )
     machine = _machine_line(run)
+    times = _run_time_table(metas, run)
     nav = "".join(f"<a href='#{m['name']}'>{html.escape(m['name'])}</a>" for m in metas)
-    built = f"{total:.1f} s" if isinstance(total, int | float) else "unknown"
+    built = duration(total) if isinstance(total, int | float) else "unknown"
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -175,11 +216,7 @@ def write_report(out_dir: str | Path) -> Path:
         "equivalent and the closed forms of docs/theory.md; measured: simulation (exact population "
         "loss, docs/theory.md §3) or fits to it. '—': no closed-form prediction.</p>"
         f"{_summary_table(metas)}"
-        f"<h2 id='run-times'>Run times</h2><p class='meta'>{machine}</p>"
-        "<table id='run-time-table'><tr><th>figure</th><th>mode</th><th>compute [s]</th>"
-        f"<th>total with drawing [s]</th></tr>{times}"
-        f"<tr><th>total</th><td>{html.escape(run.get('mode', '?'))}</td><td></td>"
-        f"<td class='num'>{built}</td></tr></table>"
+        f"<h2 id='run-times'>Run times</h2><p class='meta'>{machine}</p>{times}"
         + "".join(_figure_section(f, m) for f, m in zip(folders, metas))
         + "</body></html>"
     )

@@ -38,6 +38,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     sizes = cfg.ints("sizes")
     far = int(cfg.int("T_factor", 2) * max(sizes))
     sims, curves, slopes, summary = [], [], [], []
+    ctx.plan_sweeps(2 * len(cfg.floats("alphas")))
     for alpha in cfg.floats("alphas"):
         model = build_model({**base, "alpha": alpha})
         for axis in ("N", "T"):

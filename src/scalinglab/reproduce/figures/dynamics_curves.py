@@ -87,6 +87,7 @@ def _early_stopping(gd: pd.DataFrame) -> list[dict]:
 def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     model = build_model(cfg.need("model"))
     gd_model = build_model({**cfg["model"], "noise": float(cfg.need("gd_noise"))})
+    ctx.plan_sweeps(2)  # the SGD and the GD sweep: task progress counts both
     sgd, gd = _sgd(ctx, cfg, model), _gd(ctx, cfg, gd_model)
     table = pd.concat([sgd, gd], ignore_index=True)
     summary = [

@@ -43,6 +43,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     sim_C = np.asarray(cfg.floats("sim_budgets"))
     sim_N = np.round(np.exp(np.interp(np.log(sim_C), np.log(front.budget), np.log(front.N))))
     rows = []
+    ctx.plan_sweeps(len(sim_C))  # one sweep per simulated budget
     for j, (c, n) in enumerate(zip(sim_C, sim_N.astype(int))):
         steps = max(1, round(c / (n * batch)))
         lr = _lr(cfg, model, n, batch)

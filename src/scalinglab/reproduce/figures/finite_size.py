@@ -32,6 +32,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
     model = build_model(cfg.need("model"))
     draws = cfg.int("draws", 2)
     T = cfg.int("T", 1)
+    ctx.plan_sweeps(2)
     near = _panel(ctx, cfg, model, "finite-size-N", cfg.ints("N"), [T], draws)
     near["panel"] = "interpolation"
     N_wide = cfg.int("N_wide", 1)

@@ -10,6 +10,8 @@ Past the other size the curve bends over to its plateau (docs/theory.md §6, §1
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -35,9 +37,17 @@ def compute_curves(cfg, ctx, axis: str) -> dict[str, pd.DataFrame]:
     other = OTHER[axis]
     xs, curves = cfg.ints(axis), cfg.ints(other)
     ridge = float(cfg.get("ridge", 0.0))
-    sizes = {axis: xs, other: curves}
-    sim = ctx.simulate(
-        cfg["name"], model, sizes["N"], sizes["T"], [ridge], cfg.int("seeds", 1), cfg.int("seed")
+    # points with N·T above max_NT (if set) are theory only: curves sharing their simulated
+    # points share a sweep (docs/theory.md §4)
+    max_nt = float(cfg.get("max_NT", math.inf))
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for c in curves:
+        groups.setdefault(tuple(x for x in xs if x * c <= max_nt), []).append(c)
+    parts = [
+        (list(kept), cs) if axis == "N" else (cs, list(kept)) for kept, cs in groups.items() if kept
+    ]
+    sim = ctx.simulate_parts(
+        cfg["name"], model, parts, [ridge], cfg.int("seeds", 1), cfg.int("seed")
     )
     sim["theory"] = predict(model, sim["N"].to_numpy(), sim["T"].to_numpy(), ridge).loss
     dense = log_grid(min(xs), max(xs), int(cfg.get("theory_points", 200)))
