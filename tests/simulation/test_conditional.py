@@ -13,18 +13,23 @@ from scalinglab.simulation.conditional import (
     ConditionalStatistics,
     accumulate_conditional,
     condition_on,
+    condition_on_features,
     conditional_losses,
     covariances,
     nested_factor,
     orthogonal_factor,
+    orthogonal_route,
 )
 
 RIDGES = np.array([0.0, 1e-3, 1e-1])
 
 # (M, N, T, noise, alpha): primal and dual, N > M (C singular), T > M, N and T > M, noise and
-# ridge 0, and an anisotropic teacher (below).
+# ridge 0, and an anisotropic teacher (below); the first three on the Cholesky route (M > 2N),
+# the others on the orthogonal one.
 CONFIGS = [
     (60, 20, 40, 0.0, 1.0),
+    (80, 30, 50, 0.05, 1.0),
+    (100, 40, 120, 0.0, 2.0),
     (60, 40, 20, 0.1, 1.0),
     (30, 50, 20, 0.0, 1.0),
     (30, 20, 80, 0.0, 1.0),
@@ -38,6 +43,18 @@ def _fixed_u(model: DataModel, N: int, seed: int = 1):
     U = np.random.default_rng(seed).standard_normal((N, model.M)) * np.sqrt(model.feature_scale)
     lam, omega = model.eigenvalues(), model.teacher_variances()
     return U, (U * lam) @ U.T, (U * (lam * lam * omega)) @ U.T, float(lam @ omega)
+
+
+def _condition(model, U, C, D, signal, seq, T):
+    """One draw given U by the library's route: factor V where M ≤ 2N, else C."""
+    N, M = U.shape
+    if orthogonal_route(N, M):
+        V, weights = (
+            U * np.sqrt(model.eigenvalues()),
+            model.eigenvalues() * model.teacher_variances(),
+        )
+        return condition_on_features(V, weights, signal, seq, T, Backend())
+    return condition_on(C.copy(), D, signal, seq, T, M, Backend())
 
 
 @pytest.mark.parametrize(("M", "N", "T", "noise", "alpha"), CONFIGS)
@@ -55,7 +72,7 @@ def test_unbiased_for_a_fixed_u(M, N, T, noise, alpha):
         X = rng.standard_normal((T, M)) * np.sqrt(lam)
         F, K, B = X @ U.T, (X * omega) @ X.T, (U * (lam * omega)) @ X.T
         full[r] = ridge_losses(F, C, B, K, signal, noise, RIDGES).loss
-        stats = condition_on(C.copy(), D, signal, np.random.SeedSequence([3, r]), T, M, Backend())
+        stats = _condition(model, U, C, D, signal, np.random.SeedSequence([3, r]), T)
         cond[r] = conditional_losses(stats, noise, RIDGES).loss
     se = np.hypot(full.std(0, ddof=1), cond.std(0, ddof=1)) / np.sqrt(reps)
     assert np.all(np.abs(cond.mean(0) - full.mean(0)) <= 3 * se)
