@@ -31,7 +31,12 @@ import scipy.linalg
 from scalinglab import DataModel
 from scalinglab.simulation import ridge_losses, simulate
 from scalinglab.simulation.backend import Backend
-from scalinglab.simulation.conditional import condition_on, conditional_losses
+from scalinglab.simulation.conditional import (
+    condition_on,
+    condition_on_features,
+    conditional_losses,
+    orthogonal_route,
+)
 
 RIDGES = np.logspace(-6, 1, 16)
 FLOOR_CHUNK = 8192
@@ -197,8 +202,12 @@ def fixed_u_variances(model: DataModel, N: int, T: int, ridge: float, reps: int)
         X = rng.standard_normal((T, model.M)) * np.sqrt(lam)
         F, K, B = X @ U.T, (X * omega) @ X.T, (U * (lam * omega)) @ X.T
         full[r] = ridge_losses(F, C, B, K, signal, model.noise, [ridge]).loss[0]
-        stats = condition_on(C.copy(), D, signal, np.random.SeedSequence([5, r]), T, model.M,
-                             Backend())  # fmt: skip
+        seq = np.random.SeedSequence([5, r])
+        if orthogonal_route(N, model.M):  # the library's route: factor V where M <= 2N
+            V = U * np.sqrt(lam)
+            stats = condition_on_features(V, lam * omega, signal, seq, T, Backend())
+        else:
+            stats = condition_on(C.copy(), D, signal, seq, T, model.M, Backend())
         cond[r] = conditional_losses(stats, model.noise, [ridge]).loss[0]
     return full, cond
 
