@@ -257,9 +257,10 @@ def condition_on_features(
     """The statistics of one draw from ``V = UΛ^{1/2}`` itself (the orthogonal route).
 
     ``V = L Q̃`` (:func:`orthogonal_factor`) gives L and ``D̃ = Q̃ΛΩQ̃ᵀ`` with no inverse of an
-    ill-conditioned block; Z (T rows) is drawn as in :func:`condition_on`. With ``Z = Z_X Q̃ᵀ``
-    for the whitened inputs ``Z_X = XΛ^{-1/2}``, ``F = Z Lᵀ``, ``K_ω = Z D̃ Zᵀ`` and
-    ``B_ωᵀ = Z D̃ Lᵀ`` exactly: for n ≥ M this is the full estimator in rotated coordinates.
+    ill-conditioned block; Z (T rows) is drawn as in :func:`condition_on`. Where M ≤ N, Q̃ is
+    square: with ``Z = Z_X Q̃ᵀ`` for the whitened inputs ``Z_X = XΛ^{-1/2}``, ``F = Z Lᵀ``,
+    ``K_ω = Z D̃ Zᵀ`` and ``B_ωᵀ = Z D̃ Lᵀ`` exactly, so for n ≥ M this is the full estimator in
+    rotated coordinates.
     """
     L, Dw, _ = orthogonal_factor(V, weights)
     Z = _draw_z(seq, T, L.shape[1], backend)
