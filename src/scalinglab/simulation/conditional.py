@@ -78,7 +78,7 @@ class ConditionalStatistics:
     """One draw of the conditional estimator (``F = Z Lᵀ``, ``C ≈ LLᵀ``), seen at sizes (n, t).
 
     The arrays are those of the whole draw; :meth:`sub` only changes (n, t), so the whitened
-    teacher moment, computed at most once (dual points and n > k need it), is shared.
+    teacher moment, computed at most once, and the condition estimates are shared.
     """
 
     L: Any  # (N, k) lower-trapezoidal factor of C
@@ -89,6 +89,7 @@ class ConditionalStatistics:
     n: int
     t: int
     cache: list = field(default_factory=list)  # [D̃ = L_k⁻¹ D L_k⁻ᵀ] once computed
+    conditions: dict = field(default_factory=dict)  # m -> cond(C[:m, :m]) estimate, shared
 
     def sub(self, N: int, T: int) -> ConditionalStatistics:
         """Statistics of the first N features and first T samples of the same draw."""
@@ -364,7 +365,9 @@ def _input_error(stats: ConditionalStatistics, n: int, spec: GramSpectrum) -> fl
         return 0.0
     xp = array_namespace(stats.L)
     m = min(n, stats.L.shape[1])
-    kappa = _condition_of_c(xp, stats.L[:m, :m], stats.Linv[:m, :m])
+    if m not in stats.conditions:  # one estimate per feature count of the grid
+        stats.conditions[m] = _condition_of_c(xp, stats.L[:m, :m], stats.Linv[:m, :m])
+    kappa = stats.conditions[m]
     return (8.0 if n <= stats.L.shape[1] else 32.0) * spec.eps * kappa
 
 
