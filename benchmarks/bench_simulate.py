@@ -18,8 +18,7 @@
      Where N >= M the training features determine X, so the two have the same law given U
      (ratio 1 up to sampling: the Rao-Blackwell gain is at N < M).
 
-The whole run at the issue's sizes (the default) is estimated at 4-5 minutes on a quiet 2-core
-machine; it prints its own duration.
+The default run uses the issue's sizes and prints its own duration.
 
 Run: ``.venv/bin/python benchmarks/bench_simulate.py [--quick]``.
 """
