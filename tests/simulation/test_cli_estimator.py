@@ -12,10 +12,10 @@ BASE = ["simulate", "--M", "300", "--N", "20,40", "--T", "60", "--seeds", "3", "
 
 
 def test_estimator_flag_selects_and_records_the_estimator():
-    default = json.loads(CliRunner().invoke(cli, [*BASE, "--estimator", "conditional"]).output)
-    full = json.loads(CliRunner().invoke(cli, BASE).output)
-    assert {r["estimator"] for r in default} == {"conditional"}
-    assert {r["estimator"] for r in full} == {"full"}  # the default
+    default = json.loads(CliRunner().invoke(cli, BASE).output)
+    full = json.loads(CliRunner().invoke(cli, [*BASE, "--estimator", "full"]).output)
+    assert {r["estimator"] for r in default} == {"conditional"}  # the default
+    assert {r["estimator"] for r in full} == {"full"}
     # Different estimators of the same expected loss: other numbers, same grid.
     assert [r["N"] for r in default] == [r["N"] for r in full]
     assert default[0]["loss"] != full[0]["loss"]

@@ -32,9 +32,9 @@ def _varying(models) -> tuple[str, ...]:
 )
 @click.option("--instance", is_flag=True, help="Also report the loss of one fixed teacher draw.")
 @click.option("--estimator", type=click.Choice(["full", "conditional"]), default=None,
-              help="full (default): draw X and U; conditional: draw the features from their law "
-              "given U (linear float64 features, faster; rare outlier seeds when N > M and T is "
-              "near M, docs/estimators.md).")  # fmt: skip
+              help="full: draw X and U; conditional: draw the features from their law given U "
+              "(faster, variance no larger). Default: conditional for linear float64 features "
+              "without --instance, else full (docs/estimators.md).")  # fmt: skip
 @click.option("--activation", default="linear", show_default=True,
               help="Feature map sigma(Ux + b): linear|relu|erf|tanh|quadratic.")  # fmt: skip
 @sigma_b_option

@@ -8,7 +8,7 @@ grid point its own independent draw instead.
 
 Two estimators of the same expected loss (docs/estimators.md): ``full`` draws the training inputs
 X and the features U and sums the latent statistics (:mod:`.accumulate`); ``conditional``
-(opt-in, for linear features) draws only U, sums ``C`` and ``D_ω`` and draws the training
+(the default for linear features) draws only U, sums ``C`` and ``D_ω`` and draws the training
 features from their exact law given U (:mod:`.conditional`): unbiased, with variance no larger,
 and cheaper. The per-instance loss needs X and uses the full estimator.
 """
@@ -28,7 +28,7 @@ from ..features import FeatureMap, feature_map
 from ..model import DataModel
 from .accumulate import LatentStatistics, accumulate, default_chunk
 from .backend import Backend
-from .conditional import accumulate_conditional, conditional_losses
+from .conditional import accumulate_conditional, conditional_losses, orthogonal_route
 from .features import prepare_features
 from .memory import check_fits, conditional_bytes, simulation_bytes
 from .result import SimulationResult
@@ -59,8 +59,8 @@ def _estimator(estimator: str | None, features: FeatureMap, instance: bool, dtyp
     no per-instance loss, float64) unless ``full`` is asked for; a clear error where it cannot
     apply."""
     linear = features.name == "linear" and features.sigma_b == 0.0
-    if estimator is None:  # conditional is opt-in: see docs/estimators.md, "Known outliers"
-        return "full"
+    if estimator is None:
+        return "conditional" if linear and not instance and dtype == "float64" else "full"
     estimator = check_choice("estimator", estimator, ESTIMATORS)
     if estimator == "conditional" and dtype != "float64":
         raise ConfigError(
@@ -144,10 +144,11 @@ def simulate(
         Also compute the loss for one fixed teacher/noise draw per seed (``instance_loss``);
         it needs the training inputs X, so it uses the ``full`` estimator.
     estimator : {"conditional", "full"}, optional
-        ``full`` (the default) draws X and U; ``conditional`` draws the training features from
-        their exact law given U (linear features without a bias, float64 only) and is faster.
-        Both estimate the same expected loss, but ``conditional`` can return rare outlier seeds
-        when N > M and T is near M, so it is opt-in (docs/estimators.md).
+        ``conditional`` draws the training features from their exact law given U (linear
+        features without a bias, float64; the default there), ``full`` draws X and U (the
+        default for nonlinear features, with ``instance`` and with float32). Both are unbiased
+        for the same expected loss; ``conditional`` has variance no larger and is faster
+        (docs/estimators.md).
     backend, device, dtype : str
         Array backend (``numpy`` or ``torch``), device (``cpu``/``cuda``) and precision.
     chunk : int, optional
@@ -173,7 +174,8 @@ def simulate(
     N_max, T_max = int(Ns.max()), int(Ts.max())
     itemsize = 4 if be.dtype_name == "float32" else 8
     if estimator == "conditional":
-        need = conditional_bytes(N_max, T_max, chunk or default_chunk(N_max, 0), itemsize)
+        chunk_c = chunk or default_chunk(N_max, 0)
+        need = conditional_bytes(N_max, T_max, chunk_c, itemsize, model.M)
     else:
         need = simulation_bytes(N_max, T_max, chunk or default_chunk(N_max, T_max), itemsize)
     check_fits(need, f"A simulation at N = {N_max}, T = {T_max}")
@@ -238,9 +240,10 @@ def _warn_if_unresolved(result: SimulationResult) -> None:
     """Warn where the precision floor exceeds 1% of a mean loss (docs/theory.md §4 and §12).
 
     In float64 this happens only where the terms of the exact loss cancel completely (N, T ≥ M
-    without noise, where the true loss is 0), or, for the conditional estimator, where the
-    feature covariance C it inverts is ill-conditioned; with float32 accumulation the floor grows
-    with the conditioning of the features, and the warning marks where float32 is not trustworthy.
+    without noise, where the true loss is 0), or, for the conditional estimator's Cholesky route
+    (M > 2N), where the feature covariance C it inverts is ill-conditioned; with float32
+    accumulation the floor grows with the conditioning of the features, and the warning marks
+    where float32 is not trustworthy.
     """
     floor = result.resolution.max(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -253,7 +256,8 @@ def _warn_if_unresolved(result: SimulationResult) -> None:
             if result.dtype == "float32"
             else "the true loss may be 0, e.g. N, T >= M without noise"
         )
-        if result.estimator == "conditional":
+        n_draw = int(result.N.max() if result.shared_draws else result.N[i])
+        if result.estimator == "conditional" and not orthogonal_route(n_draw, result.model.M):
             hint += "; or C = UΛUᵀ is ill-conditioned: estimator='full' does not invert it"
         warnings.warn(
             f"{int(bad.sum())} loss value(s) are limited by {result.dtype} precision; worst at "
