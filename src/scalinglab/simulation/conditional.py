@@ -295,7 +295,11 @@ def conditional_losses(
     primal = (r <= T) if path is None else (path == "primal")
     size = max(n, T)
     var = float(noise) ** 2
-    if primal and n <= k and stats.Linv is not None:
+    inverse = primal and n <= k and stats.Linv is not None
+    if not inverse:  # the whitened paths: s_ω − tr D̃, the power the features do not explain
+        Dw = stats.whitened()[:r, :r]
+        var += max(stats.signal - _trace(xp, Dw), 0.0)
+    if inverse:
         # D_ω itself (no whitening): X = C⁻¹V = P⁻ᵀW, Wᵀ D̃ W = Xᵀ D X and Ṽᵀ D̃ W = Vᵀ D X
         Pinv = stats.Linv[:n, :n]
         F = triangular_product(P, Z.T, lower=True).T  # Z Pᵀ
@@ -315,8 +319,6 @@ def conditional_losses(
         E *= s[None, :]
         Q = E
     elif primal:  # whitened, with no inverse of P: P⁻¹V diag(s) = G Ṽ with G = ZᵀZ
-        Dw = stats.whitened()[:r, :r]
-        var += max(stats.signal - _trace(xp, Dw), 0.0)
         G = Z.T @ Z
         gram = triangular_product(P, triangular_product(P, G, lower=lower).T, lower=lower)
         spec = gram_spectrum(gram, size, ridges, None)  # FᵀF = P G Pᵀ
@@ -328,8 +330,6 @@ def conditional_losses(
         Sp = Vt.T @ Vt  # Vᵀ C V
         trK = float(xp.sum(G * Dw))  # tr(Z D̃ Zᵀ)
     else:
-        Dw = stats.whitened()[:r, :r]
-        var += max(stats.signal - _trace(xp, Dw), 0.0)
         F = triangular_product(P, Z.T, lower=lower).T  # Z Pᵀ
         spec = gram_spectrum(F @ F.T, size, ridges, None)
         G = Z.T @ spec.V  # Zᵀ Y
