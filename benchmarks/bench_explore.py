@@ -14,12 +14,14 @@ Baseline, measured in the same run: :func:`scalinglab.predict` (vectorised NumPy
 points one interactive redraw evaluates at a fixed ridge (5 × 48 points per slice panel, the
 24 × 24 landscape, 4 × 48 double-descent points and 40 ridge points).
 
-Run: ``.venv/bin/python benchmarks/bench_explore.py`` (needs chromium and websocket-client).
+Run: ``.venv/bin/python benchmarks/bench_explore.py [--optimizer gd]`` (needs chromium and
+websocket-client).
 On a machine shared with other work the figures are noisy; the load average is printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
@@ -66,6 +68,11 @@ def baseline_seconds(repeats: int = 5) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--optimizer", choices=["sgd", "gd"], default="sgd", help="the loss-vs-steps optimizer"
+    )
+    args = parser.parse_args()
     binary = find_chromium()
     if binary is None:
         sys.exit("chromium is not installed (make browser)")
@@ -74,7 +81,7 @@ def main() -> None:
     size = page_file.stat().st_size
     page = Page(binary)
     try:
-        page.navigate(page_file.resolve().as_uri())
+        page.navigate(f"{page_file.resolve().as_uri()}?optimizer={args.optimizer}")
         for key, value in MOVES[:6]:  # warm the JIT compiler
             move_slider(page, key, value)
         records = [move_slider(page, key, value) for key, value in MOVES]
@@ -87,7 +94,8 @@ def main() -> None:
     base = baseline_seconds() * 1e3
     handler = [r["handler"] for r in records]
     frame = [r["frame"] for r in records]
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; optimizer "
+          f"{args.optimizer}")  # fmt: skip
     print(f"page size: {size / 1e3:.0f} kB ({size} bytes, limit 2 MB)")
     print(f"slider moves: {len(records)}")
     # the least disturbed of the two passes over the same moves (the machine may be shared)

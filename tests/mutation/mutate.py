@@ -97,8 +97,9 @@ MUTATIONS = [
              "return triangular_product(Linv, half, lower=True)", (CONDITIONAL,)),
     Mutation("conditional: cross term a_k without its s_k", "simulation/conditional.py",
              "a = s * _column_dots(xp, DX, V)", "a = _column_dots(xp, DX, V)", (CONDITIONAL,)),
-    Mutation("conditional: rank cut ignores the bound rank C ≤ M", "simulation/conditional.py",
-             "k0 = min(N, rank_bound)", "k0 = N", (CONDITIONAL,)),
+    Mutation("conditional (orthogonal route): D_ω weights λ_J ω_J → ω_J",
+             "simulation/conditional.py", "return V, lam * omega, float(lam @ omega)",
+             "return V, omega, float(lam @ omega)", (CONDITIONAL,)),
     # --- the theory (spec §6)
     Mutation("DE denominator e(N+T−2d1) → e(N+T−d1)", "theory/equivalent.py",
              "D = nd * td + f.e * (nd + td)", "D = nd * td + f.e * (nd + td + f.d1)",
