@@ -129,3 +129,15 @@ def test_single_valued_commands_refuse_M_lists(capsys):
         main(["dynamics", "--M", "300,400", "--N", "20", "--lr", "1", "--steps", "0,5"])
     assert stop.value.code == 2
     assert "'--M' option takes one value" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "name", "flag"),
+    [(["spectrum", "--model", "--M", "10"], "M", "'--M' option"),
+     (["spectrum", "--dataset", "digits"], "n_samples", "'--n-samples' option")],
+)  # fmt: skip
+def test_both_spectrum_branches_name_their_flags(argv, name, flag):
+    """Errors name the user's flag in either branch of ``spectrum`` (its own option set)."""
+    from scalinglab.cli import _flags
+
+    assert _flags(argv)[name] == flag

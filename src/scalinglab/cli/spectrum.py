@@ -171,7 +171,7 @@ def branch(args: list[str]) -> click.Command:
     """The command that parses ``args``: the --model or the --dataset branch (for messages)."""
     if "--model" in args:
         return model_spectrum
-    from ..realdata.cli import _spectrum_command
+    from ._realdata import _spectrum_command
 
     return _spectrum_command
 
