@@ -14,3 +14,9 @@ def as_numpy(values: Any) -> np.ndarray:
     if hasattr(values, "detach"):
         return values.detach().to("cpu").double().numpy()
     return np.asarray(values, dtype=np.float64)
+
+
+def loglog_slope(x: Any, y: Any) -> float:
+    """Least-squares slope of ``log y`` against ``log x`` (a power law's exponent)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.special import gamma
 from threadpoolctl import threadpool_limits
 
+from .._arrays import loglog_slope
 from .._validation import check_choice, check_float, check_int
 from ..exceptions import ConfigError
 from ..model import DataModel
@@ -188,10 +189,6 @@ class SGDFrontier:
         ]  # fmt: skip
 
 
-def _slope(x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
-
-
 def compute_optimal_sgd(
     model: DataModel,
     budgets: Sequence[float],
@@ -236,9 +233,9 @@ def compute_optimal_sgd(
     best_steps = budgets / (best_N * batch)
     ridge = compute_optimal(model, budgets)
     return SGDFrontier(budget=budgets, N=best_N, steps=best_steps, loss=best_L,
-                       exponent_N=_slope(budgets, best_N),
-                       exponent_steps=_slope(budgets, best_steps),
-                       exponent_loss=_slope(budgets, best_L), predicted_N=1 / (2 + a),
+                       exponent_N=loglog_slope(budgets, best_N),
+                       exponent_steps=loglog_slope(budgets, best_steps),
+                       exponent_loss=loglog_slope(budgets, best_L), predicted_N=1 / (2 + a),
                        predicted_steps=(1 + a) / (2 + a), predicted_loss=-a / (2 + a),
                        ridge_N=ridge.N, ridge_T=ridge.T, ridge_exponent_N=ridge.N_exponent,
                        ridge_exponent_T=ridge.T_exponent)  # fmt: skip
@@ -320,8 +317,8 @@ def compute_optimal_gd(
                     best[k] = xy[0], xy[1], feats @ c
     N_opt, T_opt, L_opt = np.exp(best[:, 0]), np.exp(best[:, 1]), np.exp(best[:, 2])
     steps_opt = budgets / (N_opt * T_opt)
-    exponents = {"N": _slope(budgets, N_opt), "T": _slope(budgets, T_opt),
-                 "steps": _slope(budgets, steps_opt), "loss": _slope(budgets, L_opt)}  # fmt: skip
+    optima = {"N": N_opt, "T": T_opt, "steps": steps_opt, "loss": L_opt}
+    exponents = {key: loglog_slope(budgets, value) for key, value in optima.items()}
     predicted = {"N": 1 / (3 + a), "T": 1 / (3 + a), "steps": (1 + a) / (3 + a),
                  "loss": -a / (3 + a)}  # fmt: skip
     return GDFrontier(budget=budgets, N=N_opt, T=T_opt, steps=steps_opt, loss=L_opt,

@@ -40,7 +40,7 @@ import numpy as np
 from .._rng import child, root_sequence
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, EstimateWarning
-from ..realdata.predict import _slope  # least-squares slope of −log L on log T
+from ..realdata.predict import decay_exponent
 from .kernels import KERNELS, kernel_matrix
 from .spectrum import (
     EXTENSION,
@@ -142,15 +142,15 @@ def predict_exponent(
             weights = counts[used] / n_pool
             spec = pool_spectrum(K[np.ix_(used, used)], Y[pool][used], weights, keep)
         rep_loss, rep_width, _, _ = curve(spec)
-        reps[b] = _slope(T_arr[fit], rep_loss[fit])
-        width_reps[b] = np.nan if N_arr is None else _slope(N_arr, rep_width)
+        reps[b] = decay_exponent(T_arr[fit], rep_loss[fit])
+        width_reps[b] = np.nan if N_arr is None else decay_exponent(N_arr, rep_width)
         if progress is not None:
             progress(b + 2)
-    exponent = _slope(T_arr[fit], loss[fit])
+    exponent = decay_exponent(T_arr[fit], loss[fit])
     interval = _t_interval(exponent, reps, 1.0) if n_boot >= 2 else None
     pred = Prediction(loss, exponent, interval, reps, exps, end)
     if N_arr is not None:
-        w_exp = _slope(N_arr, width_loss)
+        w_exp = decay_exponent(N_arr, width_loss)
         w_int = _t_interval(w_exp, width_reps, 1.0) if n_boot >= 2 else None
         pred = Prediction(loss, exponent, interval, reps, exps, end, width_loss, w_exp, w_int)
     return pred, lam, pool
@@ -182,8 +182,8 @@ class ExponentStudy:
         if self.widths is None or self.measured_width is None:
             return {}
         N = self.widths.astype(np.float64)
-        meas = _slope(N, self.measured_width.mean(axis=0))
-        per_seed = np.array([_slope(N, m) for m in self.measured_width])
+        meas = decay_exponent(N, self.measured_width.mean(axis=0))
+        per_seed = np.array([decay_exponent(N, m) for m in self.measured_width])
         s = self.measured_width.shape[0]
         return {
             "widths": [int(n) for n in self.widths],
@@ -203,11 +203,11 @@ class ExponentStudy:
 
     @property
     def measured_exponent(self) -> float:
-        return _slope(self.T[self.fit], self.measured.mean(axis=0)[self.fit])
+        return decay_exponent(self.T[self.fit], self.measured.mean(axis=0)[self.fit])
 
     @property
     def measured_per_seed(self) -> np.ndarray:
-        return np.array([_slope(self.T[self.fit], m[self.fit]) for m in self.measured])
+        return np.array([decay_exponent(self.T[self.fit], m[self.fit]) for m in self.measured])
 
     @property
     def measured_interval(self) -> list[float] | None:
@@ -510,7 +510,10 @@ def _diagnose(study: ExponentStudy) -> list[str]:
     T, mean = study.T[study.fit], study.measured.mean(axis=0)[study.fit]
     if T.size >= 4:
         half = T.size // 2
-        lo, hi = _slope(T[: half + 1], mean[: half + 1]), _slope(T[half:], mean[half:])
+        lo, hi = (
+            decay_exponent(T[: half + 1], mean[: half + 1]),
+            decay_exponent(T[half:], mean[half:]),
+        )
         if abs(lo - hi) > 0.25 * max(abs(study.measured_exponent), 0.1):
             out.append(
                 f"the measured curve bends over the fit range (slope {lo:.3g} below T = "

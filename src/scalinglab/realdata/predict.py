@@ -58,6 +58,7 @@ from typing import Any
 
 import numpy as np
 
+from .._arrays import loglog_slope
 from .._rng import child, root_sequence
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, EstimateWarning
@@ -262,10 +263,12 @@ PEAK_MARGIN = 2.0
 """Points within this factor of the interpolation peak ``T = N`` are left out of exponents."""
 
 
-def _slope(x: np.ndarray, loss: np.ndarray) -> float:
+def decay_exponent(x: np.ndarray, loss: np.ndarray) -> float:
+    """The exponent β of ``loss ∝ x^-β`` by least squares in log-log (nan without two positive
+    finite points)."""
     if x.size < 2 or np.any(~np.isfinite(loss)) or np.any(loss <= 0):
         return float("nan")
-    return float(-np.polyfit(np.log(x), np.log(loss), 1)[0])
+    return -loglog_slope(x, loss)
 
 
 def _regime_exponent(axis: str, other: str, x: np.ndarray, fixed: int, predicted: np.ndarray,
@@ -280,14 +283,14 @@ def _regime_exponent(axis: str, other: str, x: np.ndarray, fixed: int, predicted
     pts = x[use]
     key = f"exponent_{axis}"
     out: dict[str, Any] = {f"{key}_points": pts.tolist(), f"{key}_at_{other}": int(fixed)}
-    est = _slope(pts, measured[:, use].mean(axis=0)) if pts.size >= 2 else float("nan")
-    per_seed = np.array([_slope(pts, m[use]) for m in measured]) if pts.size >= 2 else []
+    est = decay_exponent(pts, measured[:, use].mean(axis=0)) if pts.size >= 2 else float("nan")
+    per_seed = np.array([decay_exponent(pts, m[use]) for m in measured]) if pts.size >= 2 else []
     ci = None
     if len(per_seed) >= 2 and np.all(np.isfinite(per_seed)):
         half = stats.t.ppf(0.975, len(per_seed) - 1) * np.std(per_seed, ddof=1)
         half /= np.sqrt(len(per_seed))
         ci = [est - half, est + half]
-    out.update({f"{key}_predicted": _slope(pts, predicted[use]) if pts.size >= 2
+    out.update({f"{key}_predicted": decay_exponent(pts, predicted[use]) if pts.size >= 2
                 else float("nan"), f"{key}_measured": est, f"{key}_measured_ci": ci})  # fmt: skip
     if pts.size < 2:
         out["warning"] = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..._arrays import loglog_slope
 from ...theory import predict
 from ..context import build_model, model_text
 from ..style import (
@@ -27,10 +28,6 @@ from ._common import agreement_row, footer, log_grid, summary_row
 
 TITLE = "The loss exponent follows α: learning curves for several α"
 OTHER = {"N": "T", "T": "N"}
-
-
-def _slope(x, y) -> float:
-    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
 
 
 def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
@@ -68,8 +65,8 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
                     }
                 )
             )
-            s_sim = _slope(table[axis], table["loss"])
-            s_theory = _slope(table[axis], table["theory"])
+            s_sim = loglog_slope(table[axis], table["loss"])
+            s_theory = loglog_slope(table[axis], table["theory"])
             slopes.append(
                 {"alpha": alpha, "axis": axis, "other": far, "slope_simulation": s_sim,
                  "slope_theory": s_theory}

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..._arrays import loglog_slope
 from ...theory import predict
 from ..context import build_model, model_text
 from ..style import LOSS_LABEL, PALETTE, add_footer, new_figure, theory_over_simulation
@@ -24,11 +25,6 @@ TITLE_N = "Test loss against the number of features N"
 TITLE_T = "Test loss against the number of samples T"
 OTHER = {"N": "T", "T": "N"}
 NAMES = {"N": "number of random features $N$  [features]", "T": "training samples $T$  [samples]"}
-
-
-def fitted_slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Least-squares slope of log y against log x."""
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
 def compute_curves(cfg, ctx, axis: str) -> dict[str, pd.DataFrame]:
@@ -60,8 +56,8 @@ def compute_curves(cfg, ctx, axis: str) -> dict[str, pd.DataFrame]:
     top = max(curves)
     window = sim[(sim[other] == top) & (sim[axis] >= lo) & (sim[axis] <= hi)]
     x = window[axis].to_numpy(dtype=np.float64)
-    slope_sim = fitted_slope(x, window["loss"].to_numpy())
-    slope_theory = fitted_slope(x, window["theory"].to_numpy())
+    slope_sim = loglog_slope(x, window["loss"].to_numpy())
+    slope_theory = loglog_slope(x, window["theory"].to_numpy())
     ratio = sim["loss"] / sim["theory"]
     summary = [
         summary_row(
