@@ -23,7 +23,7 @@ from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, NumericalWarning
 from ..features import feature_covariance
 from ..model import DataModel
-from ..simulation.accumulate import _draw_chunk, accumulate
+from ..simulation.accumulate import accumulate, draw_chunk
 from ..simulation.backend import Backend
 from ._checks import check_model, parse_steps
 from .gd_exact import filter_losses
@@ -273,7 +273,7 @@ class _LatentStreams:
         """U (N, cols) and the teachers w (runs, cols) of latent columns [start, stop)."""
         be, cols = self.be, stop - start
         G = np.empty((self.N, cols))
-        _draw_chunk(Backend(), self.seq, STREAM_U, start, G)
+        draw_chunk(Backend(), self.seq, STREAM_U, start, G)
         W = np.empty((self.runs, cols))
         for offset in range(0, cols, DRAW_BLOCK):
             block = (start + offset) // DRAW_BLOCK

@@ -128,7 +128,7 @@ def _scratch(size: int) -> np.ndarray:
     return buf
 
 
-def _draw_chunk(
+def draw_chunk(
     backend: Backend, seq: np.random.SeedSequence, stream: int, start: int, out: Any
 ) -> None:
     """Fill ``out`` (rows x width) with the standard normals of latent columns
@@ -162,7 +162,7 @@ def _draw_chunk(
 def _draw(backend: Backend, seq: np.random.SeedSequence, stream: int, rows: int, M: int) -> Any:
     """All M latent columns of one stream (small sizes: tests, brute force, instances)."""
     out = backend.zeros((rows, M))
-    _draw_chunk(backend, seq, stream, 0, out)
+    draw_chunk(backend, seq, stream, 0, out)
     return out
 
 
@@ -223,14 +223,14 @@ def accumulate(
         omega = model.teacher_variances(start, stop)
         signal += float(lam @ omega)
         sqrt_lam = backend.asarray(np.sqrt(lam))
-        _draw_chunk(backend, seq, STREAM_X, start, X)
-        _draw_chunk(backend, seq, STREAM_U, start, G)
+        draw_chunk(backend, seq, STREAM_X, start, X)
+        draw_chunk(backend, seq, STREAM_U, start, G)
         X *= sqrt_lam
         backend.multiply_into(G, backend.asarray(scale_u * lam * omega), ULO)  # U Λ Ω
         backend.add_product(FB, X, GU)  # [X Gᵀ | X Ω Λ Uᵀ]
         if instance:
             w = backend.zeros((1, cols))
-            _draw_chunk(backend, seq, STREAM_W, start, w)
+            draw_chunk(backend, seq, STREAM_W, start, w)
             w = w[0] * backend.asarray(np.sqrt(omega))
             y += X @ w
             Lw = backend.asarray(lam) * w

@@ -60,7 +60,7 @@ from array_api_compat import array_namespace
 
 from .._rng import DRAW_BLOCK, STREAM_U, STREAM_Z
 from ..model import DataModel
-from .accumulate import _draw_chunk, default_chunk
+from .accumulate import default_chunk, draw_chunk
 from .backend import Backend
 from .ridge_loss import (
     GramSpectrum,
@@ -124,7 +124,7 @@ def covariances(
         lam = model.eigenvalues(start, stop)
         omega = model.teacher_variances(start, stop)
         signal += float(lam @ omega)
-        _draw_chunk(backend, seq, STREAM_U, start, G)
+        draw_chunk(backend, seq, STREAM_U, start, G)
         G *= backend.asarray(scale_u * np.sqrt(lam))  # U Λ^{1/2}
         backend.add_gram(C, G)
         G *= backend.asarray(np.sqrt(lam * omega))  # U Λ Ω^{1/2}
@@ -205,7 +205,7 @@ def latent_features(
     """``V = UΛ^{1/2}`` (N x M, the same U as :func:`covariances`), the weights ``λ_J ω_J``
     (``D_ω = V diag(λω) Vᵀ``) and ``s_ω``. V is held whole (N·M numbers)."""
     V = backend.empty((N, model.M))
-    _draw_chunk(backend, seq, STREAM_U, 0, V)
+    draw_chunk(backend, seq, STREAM_U, 0, V)
     lam, omega = model.eigenvalues(), model.teacher_variances()
     V *= backend.asarray(np.sqrt(model.feature_scale * lam))
     return V, lam * omega, float(lam @ omega)
@@ -272,7 +272,7 @@ def _draw_z(seq: np.random.SeedSequence, T: int, k: int, backend: Backend) -> An
     """Z (T x k) standard normals, drawn in whole blocks so that they do not depend on k."""
     width = -(-k // DRAW_BLOCK) * DRAW_BLOCK
     Z = backend.empty((T, width))
-    _draw_chunk(backend, seq, STREAM_Z, 0, Z)
+    draw_chunk(backend, seq, STREAM_Z, 0, Z)
     return Z[:, :k]
 
 
