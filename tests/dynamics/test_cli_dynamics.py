@@ -54,6 +54,12 @@ def test_simulated_gd_and_sgd_records():
     model = DataModel(M=300, noise=0.1)
     lib = simulate_gd(model, [20, 40], 30, [0, 5, 50], 0.5, seeds=2).records()
     assert [r["loss"] for r in records] == [r["loss"] for r in lib]
+    assert {r["estimator"] for r in records} == {"conditional"}  # the default, as simulate's
+    full = json.loads(_run("--optimizer", "gd", "--simulate", "--seeds", "2", "--noise", "0.1",
+                           "--estimator", "full", *args, "--json"))  # fmt: skip
+    lib = simulate_gd(model, [20, 40], 30, [0, 5, 50], 0.5, seeds=2, estimator="full").records()
+    assert [r["loss"] for r in full] == [r["loss"] for r in lib]
+    assert {r["estimator"] for r in full} == {"full"}
     records = json.loads(_run("--simulate", "--seeds", "2", *args, "--json"))
     lib = simulate_sgd(DataModel(M=300), [20, 40], [0, 5, 50], 0.5, seeds=2).records()
     assert [r["loss"] for r in records] == [r["loss"] for r in lib]
@@ -87,6 +93,7 @@ def test_gd_compute_optimal_prints_exponents():
         (["--ridge", "0.1", "--lr", "1"], "'--ridge'"),
         (["--steps", "-3", "--lr", "1"], "'--steps'"),
         (["--compute-optimal", "--budget", "1e6,-1"], "'--budget'"),
+        (["--estimator", "full", "--lr", "1", "--simulate"], "'--estimator'"),  # SGD: no X
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, flag, capsys):

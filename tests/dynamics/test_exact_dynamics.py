@@ -1,7 +1,7 @@
 """Exact GD and one-pass SGD losses against an explicit-sampling Monte Carlo written here.
 
 The Monte Carlo draws the same (U, X) as the library (``draw_latent`` of the seed's child 0, the
-draw ``simulate_gd``/``simulate_sgd`` use with ``seeds=1``), then runs the optimizer explicitly on
+draw ``simulate_gd`` with ``estimator="full"`` and ``simulate_sgd`` use with ``seeds=1``), then runs the optimizer explicitly on
 its own teacher, noise and sample draws and evaluates the population loss exactly given (U, w):
 ``½(θᵀCθ − 2θᵀUΛw + wᵀΛw)``. Both sides are expectations of the same quantity given the draw,
 so they agree up to the Monte Carlo error: the tolerance is 3 s.e. of the Monte Carlo mean plus
@@ -92,9 +92,9 @@ GD_CASES = [  # (N, T, noise, lr as a fraction of the stable limit)
 @pytest.mark.parametrize(("N", "T", "noise", "frac"), GD_CASES)
 def test_gd_exact_matches_monte_carlo(N, T, noise, frac):
     model = DataModel(M=150, alpha=1.0, sigma_w=10.0, noise=noise)
-    lr = frac * stable_lr(model, N, T=T)
+    lr = frac * stable_lr(model, N, T=T, estimator="full")
     steps = [0, 1, 3, 10, 30, 100, 300, 1000]
-    exact = simulate_gd(model, N, T, steps, lr).loss[0, 0, 0]
+    exact = simulate_gd(model, N, T, steps, lr, estimator="full").loss[0, 0, 0]
     mean, sem = monte_carlo_gd(model, N, T, lr, steps, runs=600)
     _assert_close(exact, mean, sem)
     if noise > 0:  # the loss rises after its minimum: early stopping matters
@@ -108,9 +108,9 @@ def test_gd_exact_matches_monte_carlo(N, T, noise, frac):
 def test_gd_schedules_match_monte_carlo(N, T, schedule):
     # The filter Π_τ(1 − lr_τ s/T) against explicit GD with the same schedule (label noise).
     model = DataModel(M=150, alpha=1.0, sigma_w=10.0, noise=0.5)
-    lr = 0.9 * stable_lr(model, N, T=T)
+    lr = 0.9 * stable_lr(model, N, T=T, estimator="full")
     steps = [0, 1, 3, 10, 30, 100, 300]
-    exact = simulate_gd(model, N, T, steps, lr, schedule=schedule).loss[0, 0, 0]
+    exact = simulate_gd(model, N, T, steps, lr, schedule=schedule, estimator="full").loss[0, 0, 0]
     mean, sem = monte_carlo_gd(model, N, T, lr, steps, runs=600, schedule=schedule)
     _assert_close(exact, mean, sem)
 
@@ -155,17 +155,40 @@ def test_sampled_sgd_matches_exact():
     _assert_close(exact, run.loss_mean[0, 0], run.loss_sem[0, 0])
 
 
-def test_gd_long_run_is_the_min_norm_solution():
+@pytest.mark.parametrize("estimator", ["full", "conditional"])
+def test_gd_long_run_is_the_min_norm_solution(estimator):
     # Independent closed form: GD from 0 converges to the pseudo-inverse solution, which
-    # `simulate` computes at ridge 0 on the same draw (agreement to rounding).
-    model = DataModel(M=120, alpha=1.0, noise=0.2)
-    for N, T in ((30, 50), (50, 30)):
-        lr = 0.9 * stable_lr(model, N, T=T)
-        gd = simulate_gd(model, N, T, [10**9], lr)
-        ridge0 = simulate(model, N, T, 0.0, estimator="full")  # the same draw of X
-        np.testing.assert_allclose(gd.loss[0, 0, 0, 0], ridge0.loss[0, 0, 0, 0], rtol=1e-6)
-        np.testing.assert_allclose(gd.train_loss[0, 0, 0, 0], ridge0.train_loss[0, 0, 0, 0],
-                                   rtol=1e-6, atol=1e-12)  # fmt: skip
+    # `simulate` computes at ridge 0 on the same draw (agreement to rounding). M = 120 > 2N
+    # puts the conditional estimator on its Cholesky route, M = 70 on its orthogonal route.
+    for M in (120, 70):
+        model = DataModel(M=M, alpha=1.0, noise=0.2)
+        for N, T in ((30, 50), (50, 30)):
+            lr = 0.9 * stable_lr(model, N, T=T, estimator=estimator)
+            gd = simulate_gd(model, N, T, [10**9], lr, estimator=estimator)
+            assert gd.records()[0]["estimator"] == estimator
+            ridge0 = simulate(model, N, T, 0.0, estimator=estimator)  # the same draw
+            np.testing.assert_allclose(gd.loss[0, 0, 0, 0], ridge0.loss[0, 0, 0, 0], rtol=1e-6)
+            np.testing.assert_allclose(gd.train_loss[0, 0, 0, 0], ridge0.train_loss[0, 0, 0, 0],
+                                       rtol=1e-6, atol=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize(("N", "T", "M"), [(30, 45, 150), (50, 35, 150), (40, 60, 50)])
+def test_gd_conditional_estimator_is_unbiased(N, T, M):
+    # The conditional estimator is E[loss | F, U] of the full one (docs/estimators.md): with
+    # the same seed both draw the same U, so the per-seed differences have mean 0 at every
+    # step. Tolerance: 3.5 s.e. of the paired mean difference over 150 seeds (a two-sided
+    # 5e-4 test per step; 6 steps x 3 configurations); (40, 60, 50) has T > M, N < M.
+    model = DataModel(M=M, alpha=1.0, sigma_w=10.0, noise=0.5)
+    lr = 0.5 * min(stable_lr(model, N, T=T, estimator=e) for e in ("full", "conditional"))
+    steps = [0, 1, 10, 100, 1000, 10**5]
+    args = (model, N, T, steps, lr)
+    full = simulate_gd(*args, seeds=150, estimator="full")
+    cond = simulate_gd(*args, seeds=150, estimator="conditional")
+    diff = (cond.loss - full.loss)[:, 0, 0]
+    sem = diff.std(axis=0, ddof=1) / np.sqrt(diff.shape[0])
+    assert np.all(np.abs(diff.mean(axis=0)) <= 3.5 * sem + 1e-12), (diff.mean(axis=0), sem)
+    # and it is the lower-variance one (Rao–Blackwell), up to sampling error
+    assert np.all(cond.loss.std(axis=0) <= 1.2 * full.loss.std(axis=0))
 
 
 def test_stable_lr_bounds_divergence():

@@ -27,6 +27,15 @@ sigma_b_option = click.option(
     help="Bias scale of nonlinear features: b_i ~ N(0, sigma_b^2) (0: no bias).",
 )
 
+estimator_option = click.option(
+    "--estimator",
+    type=click.Choice(["full", "conditional"]),
+    default=None,
+    help="full: draw X and U; conditional: draw the features from their law given U (faster, "
+    "variance no larger). Default: conditional for linear float64 features without "
+    "--instance, else full (docs/estimators.md).",
+)
+
 reproduce_out_option = click.option(
     "--out",
     "out_dir",

@@ -13,7 +13,7 @@ import click
 
 from .._validation import parse_list
 from ..exceptions import ConfigError
-from ._options import build_model, echo_records, model_options, parse_grid
+from ._options import build_model, echo_records, estimator_option, model_options, parse_grid
 from ._progress import progress_bar
 
 
@@ -63,6 +63,7 @@ from ._progress import progress_bar
     "--seeds", type=int, default=4, show_default=True, help="Draws averaged by --simulate."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Base random seed.")
+@estimator_option
 @click.option(
     "--compute-optimal",
     "compute_optimal",
@@ -85,7 +86,7 @@ from ._progress import progress_bar
 )
 def dynamics(
     M, alpha, N, T, ridge, noise, sigma_w, sigma_u, lambda_plus, as_json, optimizer, batch, lr,
-    steps, schedule, use_simulation, seeds, seed, compute_optimal, budget, lr_fraction,
+    steps, schedule, use_simulation, seeds, seed, estimator, compute_optimal, budget, lr_fraction,
 ) -> None:  # fmt: skip
     """Test loss against training steps for GD and one-pass SGD (theta_0 = 0)."""
     from ..dynamics import simulate_gd, simulate_sgd, stable_lr
@@ -96,6 +97,12 @@ def dynamics(
     if any(r != 0 for r in ridges):
         raise ConfigError(f"The 'ridge' parameter must be 0 for dynamics. Got {ridge} instead.")
     batches = parse_list("batch", batch, int)
+    if estimator is not None and not (optimizer == "gd" and use_simulation and not compute_optimal):
+        raise ConfigError(
+            "The '--estimator' option applies to GD simulation (--optimizer gd --simulate). Got "
+            f"--estimator {estimator} with --optimizer {optimizer}"
+            f"{'' if use_simulation else ' without --simulate'} instead."
+        )
     if compute_optimal:
         budgets = parse_list("budget", budget, float)
         if optimizer == "gd":
@@ -119,7 +126,7 @@ def dynamics(
     step_list = parse_list("steps", steps, int)
     if lr is None:
         if optimizer == "gd":
-            limit = stable_lr(model, Ns[0], T=Ts[0], seed=seed)
+            limit = stable_lr(model, Ns[0], T=Ts[0], seed=seed, estimator=estimator)
             where = f"N = {Ns[0]}, T = {Ts[0]}"
         else:
             limit = theory_stable_lr(model, Ns[0], batches[0])
@@ -130,7 +137,7 @@ def dynamics(
     if optimizer == "gd" and use_simulation:
         with progress_bar("simulating", enabled=sys.stderr.isatty()) as update:
             result = simulate_gd(model, Ns, Ts, step_list, lr, schedule=schedule, seeds=seeds,
-                                 seed=seed, progress=update)  # fmt: skip
+                                 seed=seed, estimator=estimator, progress=update)  # fmt: skip
         records = result.records()
         columns = ("N", "T", "step", "lr", "loss", "loss_sem", "train_loss", "seeds")
     elif optimizer == "gd":

@@ -9,7 +9,14 @@ import click
 from .._validation import check_int
 from ..simulation import simulate as run_simulation
 from ._guards import guard, simulation_cost, yes_option
-from ._options import build_models, echo_records, model_options, parse_grid, sigma_b_option
+from ._options import (
+    build_models,
+    echo_records,
+    estimator_option,
+    model_options,
+    parse_grid,
+    sigma_b_option,
+)
 from ._output import check_out_path, out_option, write_table
 from ._progress import progress_bar
 
@@ -31,10 +38,7 @@ def _varying(models) -> tuple[str, ...]:
     help="Draw (U, X) afresh for every grid point instead of sharing one draw per seed.",
 )
 @click.option("--instance", is_flag=True, help="Also report the loss of one fixed teacher draw.")
-@click.option("--estimator", type=click.Choice(["full", "conditional"]), default=None,
-              help="full: draw X and U; conditional: draw the features from their law given U "
-              "(faster, variance no larger). Default: conditional for linear float64 features "
-              "without --instance, else full (docs/estimators.md).")  # fmt: skip
+@estimator_option
 @click.option("--activation", default="linear", show_default=True,
               help="Feature map sigma(Ux + b): linear|relu|erf|tanh|quadratic.")  # fmt: skip
 @sigma_b_option

@@ -13,25 +13,16 @@ filter values ``d_k = φ_t(s_k)``::
 
 (dual form for T < N as in ``ridge_loss``), and the training residual has eigenvalue
 ``f_k = 1 − s_k d_k = (1 − η s_k)^t``. Null directions of F carry no component of θ (d = 0).
+:func:`gd_filter` is such a filter (a
+:data:`~scalinglab.simulation.ridge_loss.SpectralFilter`): both estimators of ``simulate``
+(full and conditional) evaluate the loss with it in place of the ridge filter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from ..simulation.ridge_loss import gram_eigh, product_into, symmetric_product
 from .schedules import log_residual
-
-
-@dataclass
-class FilterLosses:
-    """Test and training losses for each filter row (one per step) of one draw."""
-
-    loss: np.ndarray
-    train_loss: np.ndarray
-    top_eigenvalue: float  # largest eigenvalue s_max of FᵀF
 
 
 def gd_filter(
@@ -72,58 +63,3 @@ def gd_filter(
         d = np.where(keep, one_minus_f / s_safe, 0.0)
     f = np.where(keep, f, 1.0)
     return d, f
-
-
-def filter_losses(
-    F, S, B, K, signal: float, noise: float, lr: float, steps, lrs: np.ndarray | None = None
-) -> FilterLosses:
-    """Test and training loss of GD after each of ``steps`` updates (NumPy float64 inputs).
-
-    ``F`` (T, N), ``S = C`` (N, N), ``B = B_ω`` (N, T), ``K = K_ω`` (T, T) and ``s_ω`` as
-    accumulated by :func:`scalinglab.simulation.accumulate`; ``lrs`` the learning rate of each
-    update for a schedule (None: the constant ``lr``).
-    """
-    T, N = F.shape
-    var = float(noise) ** 2
-    primal = N <= T
-    gram = F.T @ F if primal else F @ F.T
-    s, V = gram_eigh(np, gram)
-    s_max = max(float(s[-1]), 0.0)
-    cutoff = max(N, T) * np.finfo(np.float64).eps * s_max
-    keep = s > cutoff
-    d, f = gd_filter(s, keep, lr, T, np.asarray(steps), lrs)
-    s_pos = np.where(keep, s, 0.0)
-    trK = float(np.trace(K))
-    if primal:
-        FV = F @ V
-        work = B.T @ V  # (T, N), reused as scratch below (fewer fresh allocations)
-        work *= FV
-        a = np.sum(work, axis=0)
-        Sp = symmetric_product(np, V, product_into(S, V, work[:N]))
-        Q = symmetric_product(np, FV, product_into(K, FV, work))
-        noise_diag = np.diagonal(Sp) * s_pos
-        q_over_s = np.where(keep, (np.diagonal(Q) + var * s_pos) / np.where(keep, s, 1.0), 0.0)
-        with np.errstate(over="ignore", invalid="ignore"):
-            train2T = trK + var * T - np.sum((1.0 - f * f) * q_over_s[None, :], axis=1)
-        Q *= Sp
-        quad_matrix = Q
-    else:
-        FtY = F.T @ V
-        work = B @ V  # (N, T), reused as scratch below
-        work *= FtY
-        a = np.sum(work, axis=0)
-        P = symmetric_product(np, FtY, product_into(S, FtY, work))
-        Kp = symmetric_product(np, V, product_into(K, V, work[:T]))
-        noise_diag = np.diagonal(P)
-        with np.errstate(over="ignore", invalid="ignore"):
-            train2T = np.sum((f * f) * (np.diagonal(Kp) + var)[None, :], axis=1)
-        Kp *= P
-        quad_matrix = Kp
-    with np.errstate(over="ignore", invalid="ignore"):
-        raw = signal - 2.0 * (d @ a) + np.sum((d @ quad_matrix) * d, axis=1)
-        raw += var * ((d * d) @ noise_diag)
-        loss = 0.5 * np.clip(raw, 0.0, None)
-        train = 0.5 * np.clip(train2T, 0.0, None) / T
-    loss = np.where(np.isfinite(loss), loss, np.inf)
-    train = np.where(np.isfinite(train), train, np.inf)
-    return FilterLosses(loss=loss, train_loss=train, top_eigenvalue=s_max)

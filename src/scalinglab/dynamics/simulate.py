@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -21,12 +22,14 @@ from .._arrays import as_numpy
 from .._rng import DRAW_BLOCK, STREAM_U, child, entropy_string, spawn_seeds
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, NumericalWarning
-from ..features import feature_covariance
+from ..features import feature_covariance, feature_map
 from ..model import DataModel
-from ..simulation.accumulate import accumulate, draw_chunk
+from ..simulation.accumulate import draw_chunk
 from ..simulation.backend import Backend
+from ..simulation.features import prepare_features
+from ..simulation.simulate import choose_estimator, draw_statistics, point_losses
 from ._checks import check_model, parse_steps
-from .gd_exact import filter_losses
+from .gd_exact import gd_filter
 from .recursion import sgd_mode_losses, sgd_stable_lr
 from .result import DynamicsResult
 from .schedules import Schedule, learning_rates
@@ -60,6 +63,7 @@ def simulate_gd(
     schedule: Schedule = "constant",
     seeds: int = 1,
     seed: int | np.random.SeedSequence = 0,
+    estimator: str | None = None,
     backend: str | Backend = "numpy",
     chunk: int | None = None,
     progress: ProgressCallback | None = None,
@@ -69,10 +73,14 @@ def simulate_gd(
     ``θ ← θ − (lr_t/T) Fᵀ(Fθ − y)`` from ``θ_0 = 0``, with ``lr_t`` the ``schedule``
     (``constant``, ``cosine``, ``wsd`` or a callable of the step; horizon ``max(steps)``):
     the filter's residual is ``Π_{τ<t}(1 − lr_τ s/T)`` (one term per update for a varying
-    rate, so its cost grows with ``max(steps)``). The draws of (U, X) are those of
-    :func:`scalinglab.simulation.simulate` with the same seed (one draw per seed at the largest
-    (N, T), leading sub-blocks for the grid), so ``steps → ∞`` reproduces its ridge-0 loss.
-    A :class:`NumericalWarning` names the points where ``lr ≥ 2T/s_max`` (GD diverges).
+    rate, so its cost grows with ``max(steps)``). ``estimator`` is ``simulate``'s
+    (docs/estimators.md): ``conditional`` (the default: U drawn, the training features drawn
+    from their exact law given U) or ``full`` (the training inputs X drawn too); the GD filter
+    replaces the ridge filter on either's statistics. The draws are those of
+    :func:`scalinglab.simulation.simulate` with the same seed and estimator (one draw per seed
+    at the largest (N, T), leading sub-blocks for the grid), so ``steps → ∞`` reproduces its
+    ridge-0 loss. A :class:`NumericalWarning` names the points where ``lr ≥ 2T/s_max`` (GD
+    diverges).
     """
     model = check_model(model)
     Ns, Ts, step = _sizes("N", N), _sizes("T", T), parse_steps(steps)
@@ -82,17 +90,23 @@ def simulate_gd(
     constant = isinstance(schedule, str) and schedule == "constant"  # closed-form filter
     varying = None if constant else learning_rates(schedule, lr, int(step.max()))
     be = backend if isinstance(backend, Backend) else Backend(backend)
+    linear = feature_map("linear", 0.0)
+    estimator = choose_estimator(estimator, linear, False, be.dtype_name)
     shape = (seeds, Ns.size, Ts.size, step.size)
     loss, train = np.empty(shape), np.empty(shape)
     lr_max = np.full(shape[:3], np.inf)
     for s, seq in enumerate(spawn_seeds(seed, seeds)):
-        stats = accumulate(model, seq, int(Ns.max()), int(Ts.max()), backend=be, chunk=chunk)
+        n_max, t_max = int(Ns.max()), int(Ts.max())
+        stats = draw_statistics(estimator, model, seq, n_max, t_max, be, chunk, False)
+        features = prepare_features(linear, seq, n_max, be)
         for i, n in enumerate(Ns):
             for j, t in enumerate(Ts):
-                sub = stats.sub(int(n), int(t))
-                F, C, B, K = (as_numpy(a) for a in (sub.F, sub.C, sub.B, sub.K))
-                out = filter_losses(F, C, B, K, sub.signal, model.noise, lr, step, varying)
-                loss[s, i, j], train[s, i, j] = out.loss, out.train_loss
+                steps_filter = partial(gd_filter, lr=lr, T=int(t), steps=step, lrs=varying)
+                with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: inf
+                    out = point_losses(stats.sub(int(n), int(t)), model, None, features,
+                                       steps_filter)  # fmt: skip
+                loss[s, i, j] = np.where(np.isfinite(out.loss), out.loss, np.inf)
+                train[s, i, j] = np.where(np.isfinite(out.train_loss), out.train_loss, np.inf)
                 lr_max[s, i, j] = 2.0 * int(t) / out.top_eigenvalue
         if progress:
             progress(s + 1, seeds)
@@ -109,7 +123,8 @@ def simulate_gd(
         )
     name = schedule if isinstance(schedule, str) else "custom"
     return DynamicsResult(model=model, optimizer="gd", N=Ns, size=Ts, step=step, lr=lr, loss=loss,
-                          train_loss=train, schedule=name, seed=_seed_label(seed))  # fmt: skip
+                          train_loss=train, schedule=name, seed=_seed_label(seed),
+                          extra={"estimator": estimator})  # fmt: skip
 
 
 def _feature_modes(model: DataModel, C: np.ndarray, G: np.ndarray, signal: float):
@@ -327,11 +342,13 @@ def stable_lr(
     T: int | None = None,
     batch: int = 1,
     seed: int = 0,
+    estimator: str | None = None,
 ) -> float:
     """The largest stable learning rate ``lr`` for one draw (seed child 0).
 
     GD: ``2T/s_max`` with ``s_max`` the top eigenvalue of FᵀF (i.e. 2 over the top eigenvalue of
-    FᵀF/T); GD diverges above it. SGD: the largest constant lr for which the exact second-moment
+    FᵀF/T) for the draw :func:`simulate_gd` makes with the same seed and ``estimator``; GD
+    diverges above it. SGD: the largest constant lr for which the exact second-moment
     recursion is bounded (:func:`.recursion.sgd_stable_lr`), about ``2b/(tr C + (b+1)c_max)``.
     """
     model = check_model(model)
@@ -342,7 +359,9 @@ def stable_lr(
         if T is None:
             raise ConfigError("The 'T' parameter must be an integer >= 1 for GD. Got None instead.")
         T = check_int("T", T, low=1)
-        F = as_numpy(accumulate(model, seq, N, T).F)
+        estimator = choose_estimator(estimator, feature_map("linear", 0.0), False, "float64")
+        stats = draw_statistics(estimator, model, seq, N, T, Backend(), None, False)
+        F = as_numpy(stats.F)
         s_max = float(np.linalg.eigvalsh(F.T @ F if N <= T else F @ F.T)[-1])
         return 2.0 * T / s_max
     batch = check_int("batch", batch, low=1)

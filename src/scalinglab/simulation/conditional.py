@@ -65,6 +65,7 @@ from .backend import Backend
 from .ridge_loss import (
     GramSpectrum,
     RidgeLosses,
+    SpectralFilter,
     assemble_losses,
     gram_spectrum,
     primal_train,
@@ -94,6 +95,11 @@ class ConditionalStatistics:
     def sub(self, N: int, T: int) -> ConditionalStatistics:
         """Statistics of the first N features and first T samples of the same draw."""
         return replace(self, n=N, t=T)
+
+    @property
+    def F(self) -> Any:
+        """The training features of this draw at (n, t): ``F = Z Lᵀ`` (t x n)."""
+        return self.Z[: self.t] @ self.L[: self.n].T
 
     def whitened(self) -> Any:
         """``D̃ = L_k⁻¹ D_ω L_k⁻ᵀ`` (k x k); its leading blocks serve every n ≤ k."""
@@ -277,11 +283,16 @@ def _draw_z(seq: np.random.SeedSequence, T: int, k: int, backend: Backend) -> An
 
 
 def conditional_losses(
-    stats: ConditionalStatistics, noise: float, ridges: np.ndarray, path: str | None = None
+    stats: ConditionalStatistics,
+    noise: float,
+    ridges: np.ndarray | None,
+    path: str | None = None,
+    spectral_filter: SpectralFilter | None = None,
 ) -> RidgeLosses:
     """Test and training loss of every ridge for one draw of the conditional estimator.
 
-    ``path`` is ``"primal"``, ``"dual"`` or None (the smaller Gram matrix).
+    ``path`` is ``"primal"``, ``"dual"`` or None (the smaller Gram matrix); ``spectral_filter``
+    replaces the ridge filter (one loss per filter row, e.g. GD's steps; ``ridges`` unused).
     """
     n, T = stats.n, stats.t
     k = stats.L.shape[1]
@@ -303,7 +314,7 @@ def conditional_losses(
         # D_ω itself (no whitening): X = C⁻¹V = P⁻ᵀW, Wᵀ D̃ W = Xᵀ D X and Ṽᵀ D̃ W = Vᵀ D X
         Pinv = stats.Linv[:n, :n]
         F = triangular_product(P, Z.T, lower=True).T  # Z Pᵀ
-        spec = gram_spectrum(F.T @ F, size, ridges, None)
+        spec = gram_spectrum(F.T @ F, size, ridges, None, spectral_filter)
         V, s = spec.V, spec.s
         Vt = triangular_product(P, V, lower=True, trans=True)  # Ṽ = Pᵀ V
         W = triangular_product(Pinv, V, lower=True)  # W = P⁻¹ V
@@ -321,7 +332,7 @@ def conditional_losses(
     elif primal:  # whitened, with no inverse of P: P⁻¹V diag(s) = G Ṽ with G = ZᵀZ
         G = Z.T @ Z
         gram = triangular_product(P, triangular_product(P, G, lower=lower).T, lower=lower)
-        spec = gram_spectrum(gram, size, ridges, None)  # FᵀF = P G Pᵀ
+        spec = gram_spectrum(gram, size, ridges, None, spectral_filter)  # FᵀF = P G Pᵀ
         Vt = triangular_product(P, spec.V, lower=lower, trans=True)  # Ṽ = Pᵀ V
         Y = G @ Vt
         DY = Dw @ Y
@@ -331,7 +342,7 @@ def conditional_losses(
         trK = float(xp.sum(G * Dw))  # tr(Z D̃ Zᵀ)
     else:
         F = triangular_product(P, Z.T, lower=lower).T  # Z Pᵀ
-        spec = gram_spectrum(F @ F.T, size, ridges, None)
+        spec = gram_spectrum(F @ F.T, size, ridges, None, spectral_filter)
         G = Z.T @ spec.V  # Zᵀ Y
         Ghat = triangular_product(P, triangular_product(P, G, lower=lower), lower=lower, trans=True)
         DG = Dw @ G

@@ -27,6 +27,7 @@ direction of F's column space (1 on null directions and on the orthogonal comple
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,7 @@ class RidgeLosses:
     condition: np.ndarray  # (max(s) + γ)/(min kept s + γ): the ill-conditioning of each solve
     instance_loss: np.ndarray | None
     rank: int
+    top_eigenvalue: float = 0.0  # largest eigenvalue of the Gram matrix (GD's stability limit)
 
 
 def gram_eigh(xp: Any, gram: Any) -> tuple[Any, Any]:
@@ -91,6 +93,12 @@ def _inverse_factors(xp: Any, s: Any, ridges: np.ndarray, cutoff: float) -> tupl
     return d, f
 
 
+SpectralFilter = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""Maps the Gram eigenvalues ``s`` and the mask of kept directions to the rows ``(d, f)`` of
+another spectral filter than the ridge's (e.g. GD after t steps, :mod:`scalinglab.dynamics`):
+``θ = V diag(d_r) Vᵀ Fᵀ y`` and the training residual's eigenvalues ``f_r``."""
+
+
 @dataclass
 class GramSpectrum:
     """The eigenbasis of a Gram matrix (``FᵀF`` or ``FFᵀ``) and the ridge factors on it."""
@@ -108,15 +116,20 @@ class GramSpectrum:
 
 
 def gram_spectrum(
-    gram: Any, size: int, ridges: np.ndarray, input_eps: float | None
+    gram: Any,
+    size: int,
+    ridges: np.ndarray | None,
+    input_eps: float | None,
+    spectral_filter: SpectralFilter | None = None,
 ) -> GramSpectrum:
     """Decompose a fresh Gram matrix (overwritten) and set the rank cut-off (module docstring).
 
     ``size`` is ``max(N, T)``; ``input_eps`` the machine epsilon of inputs accumulated in a
-    lower precision than the solve (None: the solve's own).
+    lower precision than the solve (None: the solve's own). ``spectral_filter`` replaces the
+    ridge filter (``ridges`` is then ignored; the condition reported is the ridge-0 one, an
+    upper bound for any filter that shrinks like a positive ridge).
     """
     xp = array_namespace(gram)
-    ridges = np.asarray(ridges, dtype=np.float64)
     s, V = gram_eigh(xp, gram)
     eps = float(xp.finfo(s.dtype).eps)
     # Null directions of F show up as eigenvalues of order ε·max(s) from the Gram product
@@ -126,8 +139,15 @@ def gram_spectrum(
     cutoff = size * noise_floor * s_max
     kept = s[s > cutoff]
     s_min = float(kept[0]) if kept.shape[0] else 0.0
+    if spectral_filter is None:
+        ridges = np.asarray(ridges, dtype=np.float64)
+        d, f = _inverse_factors(xp, s, ridges, cutoff)
+    else:
+        s_np = as_numpy(s)
+        d, f = (xp.asarray(a, dtype=s.dtype, device=getattr(s, "device", None))
+                for a in spectral_filter(s_np, s_np > cutoff))  # fmt: skip
+        ridges = np.zeros(d.shape[0])
     condition = (s_max + ridges) / np.maximum(s_min + ridges, np.finfo(np.float64).tiny)
-    d, f = _inverse_factors(xp, s, ridges, cutoff)
     s_pos = xp.where(s > cutoff, s, xp.zeros_like(s))
     eps_in = eps if input_eps is None else input_eps
     return GramSpectrum(s, V, cutoff, s_pos, d, f, condition, int(kept.shape[0]), eps, eps_in)
@@ -190,6 +210,7 @@ def assemble_losses(
         instance_loss=None,
         rank=spec.rank,
         condition=spec.condition,
+        top_eigenvalue=max(float(spec.s[-1]), 0.0),
     )
 
 
@@ -204,6 +225,7 @@ def ridge_losses(
     instance: InstanceSums | None = None,
     path: str | None = None,
     input_eps: float | None = None,
+    spectral_filter: SpectralFilter | None = None,
 ) -> RidgeLosses:
     """Test loss, training loss (and the per-instance loss) for each ridge (docs/theory.md §4).
 
@@ -221,6 +243,8 @@ def ridge_losses(
     input_eps : machine epsilon of the accumulated inputs when they were summed in a lower
         precision than the arrays given here (float32 accumulation, float64 solve); sets
         the rank cut-off and the reported resolution.
+    spectral_filter : replaces the ridge filter (one loss per filter row, ``ridges`` unused):
+        e.g. GD after each of several steps (:mod:`scalinglab.dynamics.gd_exact`).
     """
     xp = array_namespace(F)
     T, N = F.shape
@@ -235,7 +259,9 @@ def ridge_losses(
             )
     var = float(noise) ** 2
     primal = (N <= T) if path is None else (path == "primal")
-    spec = gram_spectrum(F.T @ F if primal else F @ F.T, max(N, T), ridges, input_eps)
+    spec = gram_spectrum(
+        F.T @ F if primal else F @ F.T, max(N, T), ridges, input_eps, spectral_filter
+    )
     V, f = spec.V, spec.f
     trK = float(xp.sum(xp.linalg.diagonal(K)))
 

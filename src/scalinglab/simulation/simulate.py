@@ -29,10 +29,10 @@ from ..model import DataModel
 from .accumulate import LatentStatistics, accumulate, default_chunk
 from .backend import Backend
 from .conditional import accumulate_conditional, conditional_losses, orthogonal_route
-from .features import prepare_features
+from .features import PreparedFeatures, prepare_features
 from .memory import check_fits, conditional_bytes, simulation_bytes
 from .result import SimulationResult
-from .ridge_loss import ridge_losses
+from .ridge_loss import RidgeLosses, SpectralFilter, ridge_losses
 
 ESTIMATORS = ("full", "conditional")
 
@@ -54,7 +54,9 @@ def _ridges(values: float | Sequence[float] | str) -> np.ndarray:
     return ridges
 
 
-def _estimator(estimator: str | None, features: FeatureMap, instance: bool, dtype: str) -> str:
+def choose_estimator(
+    estimator: str | None, features: FeatureMap, instance: bool, dtype: str
+) -> str:
     """The estimator to use: ``conditional`` where it applies (linear features without a bias,
     no per-instance loss, float64) unless ``full`` is asked for; a clear error where it cannot
     apply."""
@@ -83,19 +85,25 @@ def _estimator(estimator: str | None, features: FeatureMap, instance: bool, dtyp
     return estimator
 
 
-def _draw(estimator: str, model, seq, n: int, t: int, backend, chunk, instance: bool):
+def draw_statistics(estimator: str, model, seq, n: int, t: int, backend, chunk, instance: bool):
     """One draw of the chosen estimator's statistics at sizes (n, t)."""
     if estimator == "conditional":
         return accumulate_conditional(model, seq, n, t, backend=backend, chunk=chunk)
     return accumulate(model, seq, n, t, backend=backend, chunk=chunk, instance=instance)
 
 
-def _point_losses(stats, model: DataModel, ridges: np.ndarray, features):
+def point_losses(
+    stats, model: DataModel, ridges: np.ndarray | None, features: PreparedFeatures,
+    spectral_filter: SpectralFilter | None = None,
+) -> RidgeLosses:  # fmt: skip
+    """The losses of one grid point for either estimator's statistics, one per ridge (or per
+    row of ``spectral_filter``, which replaces the ridge filter)."""
     if not isinstance(stats, LatentStatistics):
-        return conditional_losses(stats, model.noise, ridges)
+        return conditional_losses(stats, model.noise, ridges, spectral_filter=spectral_filter)
     F, S, B = features.statistics(stats)
     inst = features.instance(stats)
-    return ridge_losses(F, S, B, stats.K, stats.signal, model.noise, ridges, inst)
+    return ridge_losses(F, S, B, stats.K, stats.signal, model.noise, ridges, inst,
+                        spectral_filter=spectral_filter)  # fmt: skip
 
 
 def simulate(
@@ -168,7 +176,7 @@ def simulate(
         seed = check_int("seed", seed, low=0)
     features = feature_map(activation, sigma_b)
     be = backend if isinstance(backend, Backend) else Backend(backend, device, dtype)
-    estimator = _estimator(estimator, features, instance, be.dtype_name)
+    estimator = choose_estimator(estimator, features, instance, be.dtype_name)
     if chunk is not None:
         chunk = check_int("chunk", chunk, low=1)
     N_max, T_max = int(Ns.max()), int(Ts.max())
@@ -192,7 +200,7 @@ def simulate(
     for s, seq in enumerate(seqs):
         shared = None
         if shared_draws:
-            shared = _draw(estimator, model, seq, N_max, T_max, be, chunk, instance)
+            shared = draw_statistics(estimator, model, seq, N_max, T_max, be, chunk, instance)
             prepared = prepare_features(features, seq, N_max, be)
             done += 1
             if progress:
@@ -203,12 +211,14 @@ def simulate(
                     stats = shared.sub(int(n), int(t))
                 else:
                     point_seq = child(seq, i, j)
-                    stats = _draw(estimator, model, point_seq, int(n), int(t), be, chunk, instance)
+                    stats = draw_statistics(
+                        estimator, model, point_seq, int(n), int(t), be, chunk, instance
+                    )
                     prepared = prepare_features(features, point_seq, int(n), be)
                     done += 1
                     if progress:
                         progress(done, total)
-                out = _point_losses(stats, model, ridges, prepared)
+                out = point_losses(stats, model, ridges, prepared)
                 loss[s, i, j] = out.loss
                 train[s, i, j] = out.train_loss
                 resolution[s, i, j] = out.resolution

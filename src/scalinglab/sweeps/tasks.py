@@ -309,6 +309,7 @@ def _train(model, task: Task):
     if dyn.optimizer == "gd":
         return simulate_gd(model, list(task.N), list(task.T), list(dyn.steps), dyn.lr,
                            schedule=dyn.schedule, seed=task.seed_sequence(),
+                           estimator=task.estimator,
                            backend=Backend(task.backend, task.device))  # fmt: skip
     return simulate_sgd(model, list(task.N), list(dyn.steps), dyn.lr, batch=list(dyn.batch),
                         schedule=dyn.schedule, seed=task.seed_sequence())  # fmt: skip
