@@ -1,12 +1,12 @@
 """Exact GD and one-pass SGD losses against an explicit-sampling Monte Carlo written here.
 
 The Monte Carlo draws the same (U, X) as the library (``draw_latent`` of the seed's child 0, the
-draw ``simulate_gd`` with ``estimator="full"`` and ``simulate_sgd`` use with ``seeds=1``), then runs the optimizer explicitly on
-its own teacher, noise and sample draws and evaluates the population loss exactly given (U, w):
-``½(θᵀCθ − 2θᵀUΛw + wᵀΛw)``. Both sides are expectations of the same quantity given the draw,
-so they agree up to the Monte Carlo error: the tolerance is 3 s.e. of the Monte Carlo mean plus
-3% (the issue's criterion; the s.e. term covers > 99% of the sampling error, the 3% the
-residual non-normality of a mean of heavy-tailed per-run losses).
+draw ``simulate_gd`` with ``estimator="full"`` and ``simulate_sgd`` use with ``seeds=1``), then
+runs the optimizer explicitly on its own teacher, noise and sample draws and evaluates the
+population loss exactly given (U, w): ``½(θᵀCθ − 2θᵀUΛw + wᵀΛw)``. Both sides are expectations of
+the same quantity given the draw, so they agree up to the Monte Carlo error: the tolerance is 3
+s.e. of the Monte Carlo mean plus 3% (the issue's criterion; the s.e. term covers > 99% of the
+sampling error, the 3% the residual non-normality of a mean of heavy-tailed per-run losses).
 """
 
 from __future__ import annotations

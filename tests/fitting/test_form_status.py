@@ -92,3 +92,24 @@ def test_theory_form_refuses_n_equal_t():
     T = np.array([300.0, 200.0, 500.0, 800.0])
     with pytest.raises(ConfigError, match="N != T"):
         fit_scaling_law(FitData(N, T, np.full(4, 1e-3)), "theory", n_bootstrap=0)
+
+
+def test_losses_at_the_rounding_floor_are_named():
+    """Noise-free simulated points with min(N, T) >= M have a true loss of 0, measured as
+    float64 rounding (~1e-18 here): any log-law fit is then decided by rounding noise, so
+    the fit warns and names the points (found by a sweep whose grid reached past M)."""
+    import warnings
+
+    from scalinglab.exceptions import EstimateWarning
+    from scalinglab.fitting.fit import ROUNDING_FLOOR
+
+    N, T = _grid(50, 400, 600, 2000, 3)
+    N, T = np.concatenate([N, T]), np.concatenate([T, N])
+    loss = predict(DataModel(M=3000, alpha=0.8), N, T, 0.0).loss
+    data = FitData(np.append(N, [4000.0]), np.append(T, [5000.0]), np.append(loss, 3e-19))
+    with pytest.warns(EstimateWarning, match=r"1 of 19 losses .* true loss of 0"):
+        fit_scaling_law(data, "power", variable="N", n_bootstrap=0)
+    with warnings.catch_warnings():  # a wide but honest range (12 decades) is not flagged
+        warnings.simplefilter("error", EstimateWarning)
+        wide = FitData(N, T, loss * np.geomspace(1.0, 10 * ROUNDING_FLOOR, N.size))
+        fit_scaling_law(wide, "power", variable="N", n_bootstrap=0)

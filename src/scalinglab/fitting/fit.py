@@ -16,6 +16,7 @@ approach 3's published intervals far too narrow.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from scipy.special import ndtri
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_choice, check_float, check_int
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, EstimateWarning
 from .forms import ScalingForm, get_form
 from .io import FitData, load_table
 from .objective import HuberObjective, lbfgs, log_weights
@@ -200,7 +201,29 @@ def prepare(form: ScalingForm, data: FitData) -> tuple[np.ndarray, np.ndarray]:
     N = data.N if "N" in form.variables else np.ones_like(data.loss)
     T = data.T if "T" in form.variables else np.ones_like(data.loss)
     form.check_data(N, T)
+    _warn_at_rounding_floor(data.loss)
     return N, T
+
+
+ROUNDING_FLOOR = 1e3 * float(np.finfo(np.float64).eps)
+"""A loss below this fraction of the table's largest is at the float64 rounding floor of the
+simulation that produced it (``simulate`` resolves a loss to ~64 ε of its cancelling terms)."""
+
+
+def _warn_at_rounding_floor(loss: np.ndarray) -> None:
+    """Warn where losses sit at the rounding floor: a true loss of 0 (the plateau
+    ``min(N, T) ≥ M`` without noise) measured as rounding noise, whose log-residuals are
+    decades off any law and dominate the fit (e.g. the ``theory`` form then pins M)."""
+    low = loss < ROUNDING_FLOOR * float(np.max(loss))
+    if np.any(low):
+        warnings.warn(
+            f"{int(low.sum())} of {loss.size} losses are below {ROUNDING_FLOOR:.1e} of the "
+            f"largest (smallest {float(np.min(loss)):.2e}): float64 rounding of a true loss of "
+            "0 (e.g. min(N, T) >= M without noise), which dominates the log-residuals; the fit "
+            "is not to be trusted: remove those rows from the table before fitting.",
+            EstimateWarning,
+            stacklevel=3,
+        )
 
 
 def fit_scaling_law(
