@@ -82,3 +82,13 @@ def test_width_exponent_of_random_features():
     assert abs(rec["predicted_width_exponent"] - rec["measured_width_exponent"]) < 0.1
     lo, hi = rec["measured_width_exponent_ci"]
     assert lo < rec["measured_width_exponent"] < hi
+
+
+def test_progress_counts_every_fit_and_pool():
+    X, Y = planted(900, 300, ALPHA, seed=2)
+    calls = []
+    _study(X, Y, learner="rf", T=[40, 80, 160], widths=[20, 40, 80], n_pool=300,
+           fit_ranks=(3, 30), n_boot=2, seeds=2, n_test=200,
+           progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    total = 1 + 2 + 2 * 3 + 2 * 3  # pool, replicates, seeds x T, seeds x widths
+    assert calls == [(k, total) for k in range(1, total + 1)]

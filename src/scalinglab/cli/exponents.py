@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .._validation import check_int
 from ..exceptions import ConfigError
 from ._guards import EIGH_FLOPS, FLOPS, guard, yes_option
 from ._output import check_out_path, check_plot_path, out_option, write_table
@@ -40,6 +41,7 @@ def _ranks(text: str | None) -> tuple[int, int] | None:
 MLP_STEP_SECONDS = 2.5e-4
 MLP_MADDS_PER_SECOND = 2e10
 TORCH_START_SECONDS = 5.0  # PyTorch's import and first step
+KERNEL_ENTRY_SECONDS = 5e-8  # elementwise work of a Gram entry (exp, arccos) per layer
 
 
 def mlp_fit_seconds(d: int, outputs: int, width: int, depth: int, steps: int,
@@ -55,7 +57,11 @@ def _guard(learner: str, n: int, d: int, outputs: int, T: list[int], n_pool: int
     """Refuse before any work what would take too long or too much memory (``_guards``)."""
     t_max = max(T)
     Ns = widths or []
-    pool = (1 + n_boot) * 10 * n_pool**3 / EIGH_FLOPS + n_pool**2 * d / FLOPS
+    # each pool: its Gram (a product, then ~KERNEL_ENTRY_SECONDS per entry and layer) and the
+    # leading n_pool/10 eigenpairs (measured: 0.9e-10 n_pool³ s on one thread, n_pool = 2000)
+    layers = depth + 1 if learner == "mlp" else 1
+    gram = n_pool**2 * (d / FLOPS + layers * KERNEL_ENTRY_SECONDS)
+    pool = (1 + n_boot) * (n_pool**3 / EIGH_FLOPS + gram)
     if learner == "kernel":
         per_seed = t_max * t_max * d / FLOPS + sum(t**3 / 3 for t in T) / FLOPS
         nbytes = 8.0 * (2 * t_max * t_max + 2 * n_pool * n_pool)
@@ -232,7 +238,7 @@ def exponents(dataset, learner, kernel, target, T, fit_T, ridge, seeds, n_test, 
     Ts = ex.default_T(n - held, learner) if T is None else ex._check_T(T, n - held)
     ex._fit_mask(Ts, fit_T)
     ex.check_settings(learner, Ts, ridge, seeds, n_boot, n_pool, width, depth, optimizer)
-    Ns = ex.check_widths(learner, widths, Ts)
+    Ns = ex.check_widths(learner, widths, Ts, X.shape[1], check_int("depth", depth, low=1))
     _guard(learner, n, X.shape[1], Y.shape[1], Ts, min(n_pool, n), n_boot, seeds, width, depth,
            steps, Ns, yes)  # fmt: skip
     store = UnitStore(None if no_cache else _cache_folder(cache))

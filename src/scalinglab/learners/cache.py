@@ -1,5 +1,5 @@
 """Finished units of work of an exponent study on disk, so that a stopped study resumes
-(docs/exponents.md §6).
+(docs/exponents.md §4).
 
 A *unit* is one learner fit at one point (seed, T or width) of a measured curve, or one pool
 (replicate) of the prediction. Each is written as it finishes to one small JSON file in

@@ -44,6 +44,7 @@ from ..exceptions import ConfigError, EstimateWarning
 from ..realdata.predict import decay_exponent
 from .cache import Scope, UnitStore, data_digest
 from .kernels import KERNELS, kernel_matrix
+from .mlp import lazy_features
 from .spectrum import (
     EXTENSION,
     KERNEL_WIDTH,
@@ -103,14 +104,16 @@ def predict_exponent(
     bandwidth: float = 1.0,
     depth: int = 2,
     widths: list[int] | None = None,
+    feature_counts: list[int] | None = None,
     cache: Scope | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Prediction, float, np.ndarray]:
     """The predicted curve and exponent (module docstring); also returns ``λ`` and the pool rows.
 
     ``fit`` is the boolean mask of the T values used by the slope; with ``widths`` also the
-    loss of N random features of the kernel against N at the largest T and its exponent, with
-    the same bootstrap. The pool and each replicate are units of ``cache`` (:mod:`.cache`).
+    loss of ``feature_counts`` (default: the widths) random features of the kernel at the
+    largest T and its exponent against the width, with the same bootstrap. The pool and each
+    replicate are units of ``cache`` (:mod:`.cache`).
     ``progress(k)`` is called after the pool (k = 1) and after each replicate.
     """
     root = root_sequence(seed)
@@ -119,6 +122,7 @@ def predict_exponent(
     T_arr = np.asarray(T, dtype=np.float64)
     keep = fit_ranks[1]
     N_arr = None if widths is None else np.asarray(widths, dtype=np.float64)
+    P_arr = N_arr if feature_counts is None else np.asarray(feature_counts, dtype=np.float64)
     gram: list[np.ndarray] = []  # the pool's kernel matrix, built when first needed
 
     def pool_gram() -> np.ndarray:
@@ -131,7 +135,7 @@ def predict_exponent(
         ext = extend_spectrum(spec, exps, EXTENSION * T_arr.max())
         return {
             "loss": learning_curve(ext, T_arr, lam, N=width),
-            "width": None if N_arr is None else learning_curve(ext, T_arr.max(), lam, N=N_arr),
+            "width": None if P_arr is None else learning_curve(ext, T_arr.max(), lam, N=P_arr),
             "exps": [exps.capacity, exps.capacity_amplitude, exps.source],
             "end": float(ext.end_rank),
         }
@@ -378,14 +382,18 @@ def check_settings(learner: str, T: list[int], ridge: float, seeds: int, n_boot:
     return ridge, seeds, n_boot, n_pool, width, depth, optimizer
 
 
-MLP_WIDTHS = (16, 32, 64, 128, 256)
-"""The hidden widths of ``widths="default"`` for ``mlp`` (those <= max(T)/2)."""
+MLP_WIDTHS = tuple(2**k for k in range(4, 13))
+"""Candidate hidden widths of ``widths="default"`` for ``mlp``: the first five whose lazy
+model has at least ``2 max(T)`` features (:func:`check_widths`)."""
 
 
-def check_widths(learner: str, widths: object, T: list[int]) -> list[int] | None:
-    """The validated ``widths`` (rf and mlp; at least 2, all on the N-limited side
-    N <= T/2). ``"default"``: five log-spaced feature counts from max(T)/32 to max(T)/2 (rf),
-    :data:`MLP_WIDTHS` (mlp)."""
+def check_widths(learner: str, widths: object, T: list[int], d: int = 1,
+                 depth: int = 2) -> list[int] | None:  # fmt: skip
+    """The validated ``widths`` (at least 2). ``rf``: feature counts on the N-limited side
+    N <= max(T)/2, default five log-spaced from max(T)/32 to max(T)/2. ``mlp``: hidden widths
+    (``d`` inputs, ``depth`` hidden layers), default the first five of :data:`MLP_WIDTHS` whose
+    lazy model (:func:`~.mlp.lazy_features`) has at least ``2 max(T)`` features, clear of its
+    interpolation peak at ``max(T)``."""
     if widths is None:
         return None
     if learner not in ("rf", "mlp"):
@@ -398,14 +406,16 @@ def check_widths(learner: str, widths: object, T: list[int]) -> list[int] | None
         if learner == "rf":
             Ns = sorted({max(1, round(n)) for n in np.geomspace(half / 16, half, 5)})
         else:
-            Ns = [n for n in MLP_WIDTHS if n <= half]
+            Ns = [n for n in MLP_WIDTHS if lazy_features(n, d, depth) >= 2 * max(T)][:5]
     else:
         Ns = sorted(set(parse_list("widths", widths, int)))
-    if len(Ns) < 2 or Ns[0] < 1 or Ns[-1] > half:
+    top = half if learner == "rf" else MLP_WIDTHS[-1]
+    if len(Ns) < 2 or Ns[0] < 1 or Ns[-1] > top:
+        why = (f"N <= T/2 at the largest T = {max(T)}, the N-limited side of the interpolation "
+               "peak" if learner == "rf" else "hidden units")  # fmt: skip
         raise ConfigError(
-            f"The 'widths' parameter must hold at least 2 widths in [1, {half}] (N <= T/2 at "
-            f"the largest T = {max(T)}, the N-limited side of the random-feature interpolation "
-            f"peak). Got {Ns} instead."
+            f"The 'widths' parameter must hold at least 2 widths in [1, {top}] ({why}). Got "
+            f"{Ns} instead."
         )
     return Ns
 
@@ -491,7 +501,7 @@ def study_exponents(
     ridge, seeds, n_boot, n_pool, width, depth, optimizer = check_settings(
         learner, Ts, ridge, seeds, n_boot, n_pool, width, depth, optimizer)  # fmt: skip
     n_pool = min(n_pool, n)
-    Ns = check_widths(learner, widths, Ts)
+    Ns = check_widths(learner, widths, Ts, X.shape[1], depth)
     if fit_ranks is None:
         fit_ranks = (10, n_pool // 10)
     store = cache if isinstance(cache, UnitStore) else UnitStore(cache)
@@ -500,15 +510,16 @@ def study_exponents(
     total = 1 + n_boot + n_fits
     tick = (lambda k: progress(k, total)) if progress is not None else None
     pred_width = width if learner == "rf" else KERNEL_WIDTH
+    counts = _feature_counts(learner, Ns, X.shape[1], depth)
     predicted = store.scope({
         "stage": "prediction", "data": digest, "kernel": kernel, "bandwidth": bandwidth,
         "depth": depth, "ridge": ridge, "n_pool": n_pool, "fit_ranks": list(fit_ranks),
-        "T": Ts, "widths": Ns, "N": pred_width, "seed": seed,
+        "T": Ts, "widths": Ns, "features": counts, "N": pred_width, "seed": seed,
     })  # fmt: skip
     pred, lam, pool = predict_exponent(
         X, Y, Ts, fit, kernel=kernel, ridge=ridge, n_pool=n_pool, fit_ranks=tuple(fit_ranks),
         n_boot=n_boot, seed=seed, width=pred_width, bandwidth=bandwidth, depth=depth,
-        widths=Ns, cache=predicted, progress=tick,
+        widths=Ns, feature_counts=counts, cache=predicted, progress=tick,
     )  # fmt: skip
     from .training import measure_curve, measure_width_curve
 
@@ -547,6 +558,8 @@ def study_exponents(
     if learner == "mlp" or kernel == "relu-ntk":
         settings["depth"] = depth
     if learner == "mlp":
+        settings["d"] = X.shape[1]
+    if learner == "mlp":
         settings.update(steps=steps, lr=lr, batch=batch, optimizer=optimizer)
     study = ExponentStudy(
         dataset=dataset, learner=learner, kernel=kernel, target=target, ridge=ridge,
@@ -560,6 +573,15 @@ def study_exponents(
     return study
 
 
+def _feature_counts(learner: str, widths: list[int] | None, d: int,
+                    depth: int) -> list[int] | None:  # fmt: skip
+    """The random features of the predicted width curve: N for ``rf``, the lazy network's
+    :func:`~.mlp.lazy_features` for ``mlp``."""
+    if widths is None or learner != "mlp":
+        return widths
+    return [lazy_features(n, d, depth) for n in widths]
+
+
 def _diagnose(study: ExponentStudy) -> list[str]:
     """Reasons not to trust the numbers, each naming the option to change."""
     out = []
@@ -571,6 +593,15 @@ def _diagnose(study: ExponentStudy) -> list[str]:
             "rest acting as a ridge (docs/exponents.md §3), and the prediction depends on that "
             "split; raise --n-pool or change --fit-ranks."
         )
+    if study.learner == "mlp" and study.widths is not None:
+        d, depth, t = study.settings["d"], study.settings["depth"], int(study.T.max())
+        near = [int(n) for n in study.widths if t / 2 < lazy_features(int(n), d, depth) < 2 * t]
+        if near:
+            out.append(
+                f"the lazy model of widths {near} has between T/2 and 2T parameters (T = {t}): "
+                "its interpolation peak lies among the widths and its width curve is not one "
+                "power law there; choose --widths clear of it (--widths alone does)."
+            )
     if study.measured.shape[0] < 2:
         out.append("one seed gives no interval for the measured exponent; use --seeds >= 2.")
     if pred.interval is None:

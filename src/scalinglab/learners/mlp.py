@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mlp_losses", "network_seeds", "train_mlp"]
+__all__ = ["lazy_features", "mlp_losses", "network_seeds", "train_mlp"]
+
+
+def lazy_features(width: int, d: int, depth: int) -> int:
+    """The parameters per output of the network, ``width·d + (depth − 1)·width² + width``: the
+    features of its linearisation (the lazy regime), whose kernel averages to its NTK
+    (docs/exponents.md §3)."""
+    return width * d + (depth - 1) * width * width + width
 
 
 def _network(d: int, out: int, width: int, depth: int, torch):
