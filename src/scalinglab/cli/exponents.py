@@ -51,10 +51,10 @@ def mlp_fit_seconds(d: int, outputs: int, width: int, depth: int, steps: int,
     return steps * (MLP_STEP_SECONDS + madds / MLP_MADDS_PER_SECOND)
 
 
-def _guard(learner: str, n: int, d: int, outputs: int, T: list[int], n_pool: int, n_boot: int,
-           seeds: int, width: int | None, depth: int, steps: int, widths: list[int] | None,
-           yes: bool) -> None:  # fmt: skip
-    """Refuse before any work what would take too long or too much memory (``_guards``)."""
+def study_cost(learner: str, n: int, d: int, outputs: int, T: list[int], n_pool: int,
+               n_boot: int, seeds: int, width: int | None, depth: int, steps: int,
+               widths: list[int] | None) -> tuple[float, float]:  # fmt: skip
+    """Estimated (seconds, bytes) of an exponent study from its sizes."""
     t_max = max(T)
     Ns = widths or []
     # each pool: its Gram (a product, then ~KERNEL_ENTRY_SECONDS per entry and layer) and the
@@ -76,9 +76,18 @@ def _guard(learner: str, n: int, d: int, outputs: int, T: list[int], n_pool: int
         per_seed = sum(mlp_fit_seconds(d, outputs, w, depth, steps, b) for w, b in fits)
         pool += TORCH_START_SECONDS
         nbytes = 8.0 * (2 * n_pool * n_pool + n * d)
-    guard(f"The exponent study ({learner}, T up to {t_max}, {seeds} seeds, pool {n_pool}, "
-          f"{n_boot} replicates)", pool + seeds * per_seed, nbytes,
-          "--T, --seeds, --n-pool or --n-boot", yes)  # fmt: skip
+    return pool + seeds * per_seed, nbytes
+
+
+def _guard(learner: str, n: int, d: int, outputs: int, T: list[int], n_pool: int, n_boot: int,
+           seeds: int, width: int | None, depth: int, steps: int, widths: list[int] | None,
+           yes: bool) -> None:  # fmt: skip
+    """Refuse before any work what would take too long or too much memory (``_guards``)."""
+    seconds, nbytes = study_cost(learner, n, d, outputs, T, n_pool, n_boot, seeds, width,
+                                 depth, steps, widths)  # fmt: skip
+    guard(f"The exponent study ({learner}, T up to {max(T)}, {seeds} seeds, pool {n_pool}, "
+          f"{n_boot} replicates)", seconds, nbytes, "--T, --seeds, --n-pool, --n-boot or "
+          "--widths", yes)  # fmt: skip
 
 
 @click.command()
