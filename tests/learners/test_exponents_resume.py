@@ -60,6 +60,15 @@ def test_interrupted_run_resumes_to_identical_json(capsys, tmp_path, monkeypatch
     assert _run(capsys, [*ARGV, "--cache", str(cache)]) == reference and written == []
 
 
+def test_sigterm_is_one_line_exit_143(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv(FAULT_ENV, "terminate:2")
+    with pytest.raises(SystemExit) as stop:
+        main([*ARGV, "--cache", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 143 and err.count("\n") == 1 and "terminated (SIGTERM)" in err
+    assert "2 finished fits and pools are saved" in err and len(list(tmp_path.rglob("*.json"))) == 2
+
+
 def test_changed_input_is_computed_afresh_and_bad_files_are_recomputed(tmp_path):
     X, Y = planted(600, 40, 1.0, teachers=2, seed=3)
     kw = dict(kernel="linear", T=[20, 40, 80], n_pool=200, fit_ranks=(3, 20), n_boot=2,

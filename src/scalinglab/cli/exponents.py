@@ -3,8 +3,10 @@ measured by training (docs/exponents.md)."""
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -291,15 +293,27 @@ def _cache_folder(cache: str | None) -> Path:
     return folder
 
 
+class _Terminated(BaseException):
+    """SIGTERM while a study runs (a BaseException, like KeyboardInterrupt)."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated
+
+
 @contextmanager
 def _stops_in_one_line(store) -> Iterator[None]:
-    """Ctrl-C (exit 130) or an environment failure (exit 1: disk full, out of memory) as one
-    line saying what is saved and how to resume."""
+    """Ctrl-C (exit 130), SIGTERM (143) or an environment failure (exit 1: disk full, out of
+    memory) as one line saying what is saved and how to resume."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         yield
-    except (KeyboardInterrupt, OSError, MemoryError) as err:
+    except (KeyboardInterrupt, _Terminated, OSError, MemoryError) as err:
         if isinstance(err, KeyboardInterrupt):
             why, code = "interrupted (Ctrl-C)", 130
+        elif isinstance(err, _Terminated):
+            why, code = "terminated (SIGTERM)", 143
         elif isinstance(err, OSError):
             where = f" ({err.filename})" if getattr(err, "filename", None) else ""
             why, code = f"{err.strerror or err}{where}", 1
@@ -312,6 +326,9 @@ def _stops_in_one_line(store) -> Iterator[None]:
                      f"{store.directory}; rerun the same command to resume from them")  # fmt: skip
         click.echo(f"Error: exponents stopped: {why}. {saved}.", err=True)
         sys.exit(code)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _ci(ci) -> str:

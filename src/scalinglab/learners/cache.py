@@ -31,8 +31,8 @@ __all__ = ["CACHE_ENV", "FAULT_ENV", "Scope", "UnitStore", "data_digest", "defau
 
 CACHE_ENV = "SCALINGLAB_CACHE_DIR"
 FAULT_ENV = "SCALINGLAB_EXPONENTS_TEST_FAULT"
-"""Test hook: ``interrupt:K`` raises KeyboardInterrupt before the (K+1)-th unit this process
-computes (tests of the resume path only)."""
+"""Test hook: ``interrupt:K`` raises KeyboardInterrupt, ``terminate:K`` sends this process
+SIGTERM, before the (K+1)-th unit it computes (tests of the resume path only)."""
 
 _VERSION = 1  # bump when a unit's computation changes, so that old files are not reused
 
@@ -74,6 +74,15 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(_canonical(obj).encode()).hexdigest()[:32]
 
 
+def _inject(action: str) -> None:
+    """The failure of :data:`FAULT_ENV`."""
+    if action == "interrupt":
+        raise KeyboardInterrupt
+    import signal
+
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 class UnitStore:
     """A folder of finished units (or none: ``directory=None`` computes everything); counts
     the units it read (``reused``) and wrote (``saved``) in this process."""
@@ -83,8 +92,8 @@ class UnitStore:
         self.reused = 0
         self.saved = 0
         self._computed = 0
-        fault = os.environ.get(FAULT_ENV, "")
-        self._interrupt_after = int(fault.split(":")[1]) if fault.startswith("interrupt:") else -1
+        action, _, after = os.environ.get(FAULT_ENV, "").partition(":")
+        self._fault = (action, int(after)) if action in ("interrupt", "terminate") else None
 
     def scope(self, context: dict[str, Any]) -> Scope:
         """The units of one context (module docstring)."""
@@ -140,8 +149,8 @@ class Scope:
         value = self.get(unit)
         if value is None:
             store = self.store
-            if store._computed == store._interrupt_after:
-                raise KeyboardInterrupt
+            if store._fault is not None and store._computed == store._fault[1]:
+                _inject(store._fault[0])
             value = json.loads(_canonical(compute()))
             store._computed += 1
             self.put(unit, value)
