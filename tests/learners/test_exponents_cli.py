@@ -147,3 +147,17 @@ def test_default_widths():
     assert check_widths("mlp", "default", [100, 2000], 784, 2) == [16, 32, 64, 128, 256]
     assert check_widths("mlp", "4,8", [20, 40, 100], 784, 1) == [4, 8]  # no T/2 limit
     assert check_widths("rf", "default", [100, 1000, 2000]) == [62, 125, 250, 500, 1000]
+
+
+def test_mlp_time_estimate_follows_measured_step_costs():
+    from scalinglab.cli.exponents import mlp_fit_seconds, study_cost
+
+    # the measured step costs of the comment in cli/exponents.py: 4.89 ms (d = 784, width 256)
+    # and 0.29 ms (d = 64, width 16) per step of 128 rows, within 10 %
+    assert mlp_fit_seconds(784, 10, 256, 2, 1000, 128) == pytest.approx(4.89, rel=0.1)
+    assert mlp_fit_seconds(64, 10, 16, 2, 1000, 128) == pytest.approx(0.29, rel=0.1)
+    # Fashion-MNIST's default grid (six T up to 2000, 3 seeds, pool 2000) ran in 106-185 s of
+    # CPU on the development machine: the estimate sits within 2x of that
+    T = [50, 105, 219, 457, 956, 2000]
+    seconds, _ = study_cost("mlp", 70000, 784, 10, T, 2000, 10, 3, None, 2, 1000, None)
+    assert 93 < seconds < 212
