@@ -18,6 +18,7 @@ run: the seed's whole kernel matrix or feature bank) and written as it finishes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,11 @@ def _run_units(scope: Scope, units: list[dict], points: list, make_fit: Callable
     return out
 
 
+def _on_data(build: Callable, data: Callable, *args) -> Callable:
+    """``build(X_tr, Y_tr, X_te, Y_te, *args)`` on the seed's rows ``data()``."""
+    return build(*data(), *args)
+
+
 def _scope(cache: Scope | None) -> Scope:
     return cache if cache is not None else UnitStore(None).scope({})
 
@@ -131,9 +137,7 @@ def measure_width_curve(X: np.ndarray, Y: np.ndarray, widths: list[int], T: int,
             bank = max(widths)
             units = [{"curve": "width", "s": s, "T": T, "N": n, "bank": bank} for n in widths]
             points = [(T, n) for n in widths]
-            make = lambda data=data, seq=seq, bank=bank: _rf_fit(  # noqa: E731
-                *data(), bank, ridge, kernel, seq
-            )
+            make = partial(_on_data, _rf_fit, data, bank, ridge, kernel, seq)
         else:
             from .mlp import network_seeds, train_mlp
 
@@ -185,15 +189,11 @@ def measure_curve(
         units = [{"curve": "T", "s": s, "T": t, "rows": max(T)} for t in T]
         points: list = list(T)
         if learner == "kernel":
-            make = lambda data=data: _kernel_fit(  # noqa: E731
-                *data(), ridge, kernel, bandwidth, depth
-            )
+            make = partial(_on_data, _kernel_fit, data, ridge, kernel, bandwidth, depth)
         elif learner == "rf":
             units = [{**u, "N": width, "bank": width} for u in units]
             points = [(t, width) for t in T]
-            make = lambda data=data, seq=seq: _rf_fit(  # noqa: E731
-                *data(), width, ridge, kernel, seq
-            )
+            make = partial(_on_data, _rf_fit, data, width, ridge, kernel, seq)
         else:
             from .mlp import network_seeds, train_mlp
 
