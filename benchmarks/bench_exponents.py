@@ -83,6 +83,12 @@ def main() -> None:
                 f"  predicted (lazy NTK) {rec['predicted_exponent']:.3f}, measured "
                 f"{rec['measured_exponent']:.3f} {_ci(rec['measured_exponent_ci'])}"
             )
+            from scalinglab.cli.exponents import study_cost
+
+            n_pool = min(2000, X.shape[0])
+            guess = study_cost("mlp", *X.shape, Y.shape[1], Ts, n_pool, 10, 3, None, 2, 1000, None)
+            print(f"  the time guard's estimate: {guess[0]:.0f} s ({cpu / guess[0]:.2f}x of it "
+                  "in CPU time)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from learners.learners_helpers import planted
+from scalinglab.exceptions import EstimateWarning
 from scalinglab.learners.exponents import study_exponents
 from scalinglab.learners.mlp import mlp_losses
 
@@ -82,3 +83,24 @@ def test_width_exponent_of_random_features():
     assert abs(rec["predicted_width_exponent"] - rec["measured_width_exponent"]) < 0.1
     lo, hi = rec["measured_width_exponent_ci"]
     assert lo < rec["measured_width_exponent"] < hi
+
+
+def test_progress_counts_every_fit_and_pool():
+    X, Y = planted(900, 300, ALPHA, seed=2)
+    calls = []
+    _study(X, Y, learner="rf", T=[40, 80, 160], widths=[20, 40, 80], n_pool=300,
+           fit_ranks=(3, 30), n_boot=2, seeds=2, n_test=200,
+           progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    total = 1 + 2 + 2 * 3 + 2 * 3  # pool, replicates, seeds x T, seeds x widths
+    assert calls == [(k, total) for k in range(1, total + 1)]
+
+
+def test_mlp_widths_at_the_lazy_peak_warn():
+    pytest.importorskip("torch")
+    X, Y = planted(500, 20, ALPHA, teachers=2, seed=4)
+    # P = 20 N + N² + N parameters per output: N = 4 gives 100, between T/2 and 2T at T = 160
+    with pytest.warns(EstimateWarning, match=r"lazy model of widths \[4\]"):
+        rec = _study(X, Y, learner="mlp", kernel=None, T=[40, 80, 160], widths=[4, 16],
+                     width=8, steps=5, n_pool=200, fit_ranks=(3, 20), n_boot=2, seeds=2,
+                     n_test=100).to_dict()  # fmt: skip
+    assert any("--widths" in w for w in rec["warnings"])

