@@ -138,18 +138,31 @@ class Backend:
         draws = np.random.default_rng(seq).standard_normal(shape)
         return self.asarray(draws)
 
-    def fill_standard_normal(self, seq: np.random.SeedSequence, out: Any, scratch: Any) -> None:
-        """Write the draws of :meth:`standard_normal` for ``out.shape`` into ``out``.
+    def fill_standard_normal(
+        self, seq: np.random.SeedSequence, out: Any, scratch: Any, scale: Any = None
+    ) -> None:
+        """Write the draws of :meth:`standard_normal` for ``out.shape`` into ``out``, each
+        column times ``scale`` (a NumPy vector) when given.
 
         ``scratch`` is a reusable contiguous NumPy float64 array of at least ``out.size``
         numbers.
         """
         if self.draws == "device":
             out[...] = self.standard_normal(seq, tuple(out.shape))
+            if scale is not None:
+                out *= self.asarray(scale)
             return
         block = scratch[: out.shape[0] * out.shape[1]].reshape(out.shape)
         np.random.default_rng(seq).standard_normal(out=block)
-        out[...] = block if self.name == "numpy" else self._torch.from_numpy(block).to(out.device)
+        if self.name == "numpy":
+            if scale is None:
+                out[...] = block
+            else:  # the copy and the scaling in one pass over the block (still in cache)
+                np.multiply(block, scale, out=out)
+            return
+        out[...] = self._torch.from_numpy(block).to(out.device)
+        if scale is not None:
+            out *= self.asarray(scale)
 
     def synchronize(self) -> None:
         """Wait for queued device work (for honest timings)."""
