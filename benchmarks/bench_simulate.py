@@ -31,7 +31,6 @@ import warnings
 
 import numpy as np
 import scipy.linalg
-
 from threadpoolctl import threadpool_limits
 
 from scalinglab import DataModel
