@@ -163,7 +163,8 @@ def covariances(
     signal = 0.0
     for start in starts:  # s_ω, summed in the order of the chunks
         stop = min(M, start + chunk)
-        signal += float(model.eigenvalues(start, stop) @ model.teacher_variances(start, stop))
+        lam, omega = model.eigenvalues(start, stop), model.teacher_variances(start, stop)
+        signal += float(lam @ omega)
     return C, D, signal
 
 
