@@ -140,16 +140,14 @@ def bench_point_vs_floor(N: int, M: int, repeats: int) -> None:
         _ = U @ U.T  # C (syrk)
         _ = U @ U.T  # D_ω (syrk)
         P = scipy.linalg.cholesky(C, lower=True, check_finite=False)
-        Pinv = scipy.linalg.lapack.dtrtri(P, lower=1)[0]
-        for _ in range(2):  # whitened D_ω = L⁻¹ D L⁻ᵀ
-            scipy.linalg.blas.dtrmm(1.0, Pinv, C, lower=1)
+        scipy.linalg.lapack.dtrtri(P, lower=1)  # L⁻¹
         F = scipy.linalg.blas.dtrmm(1.0, L, Z, side=1, lower=1, trans_a=1)  # Z Lᵀ
         V = scipy.linalg.eigh(F.T @ F, overwrite_a=True, check_finite=False, driver="evd")[1]
-        for _ in range(2):  # Pᵀ V, P⁻¹ V
+        for _ in range(3):  # Ṽ = Pᵀ V, W = P⁻¹ V, X = P⁻ᵀ W
             scipy.linalg.blas.dtrmm(1.0, L, V, lower=1, trans_a=1)
-        DW = C @ V  # D̃ W
+        DX = C @ V  # D_ω X
         _ = V.T @ V  # S' = ṼᵀṼ (syrk)
-        _ = V.T @ DW[:, : (N * 5) // 8]  # Wᵀ D̃ W: symmetric, 10 of 16 blocks
+        _ = V.T @ DX[:, : (N * 5) // 8]  # E = Xᵀ D_ω X: symmetric, 10 of 16 blocks
 
     bare = best_of(algorithm_calls, repeats)
     print(f"(a)  one point, 16 ridges, N = T = {N}, M = {M}: conditional {ours:.2f} s, "
