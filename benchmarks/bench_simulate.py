@@ -31,16 +31,22 @@ import warnings
 
 import numpy as np
 import scipy.linalg
+from threadpoolctl import threadpool_limits
 
 from scalinglab import DataModel
+from scalinglab._rng import STREAM_U, spawn_seeds
 from scalinglab.simulation import ridge_losses, simulate
+from scalinglab.simulation.accumulate import draw_chunk, limit_draw_threads
 from scalinglab.simulation.backend import Backend
 from scalinglab.simulation.conditional import (
     condition_on,
     condition_on_features,
+    conditional_chunk,
     conditional_losses,
+    covariances,
     orthogonal_route,
 )
+from scalinglab.simulation.ridge_loss import gram_eigh
 
 RIDGES = np.logspace(-6, 1, 16)
 FLOOR_CHUNK = 8192
@@ -56,7 +62,7 @@ def best_of(fn, repeats: int, clock=time.perf_counter) -> float:
     return min(times)
 
 
-def floor_seconds(N: int, T: int, M: int, repeats: int) -> float:
+def floor_seconds(N: int, T: int, M: int, repeats: int, clock=time.perf_counter) -> float:
     """The bare products X Uᵀ (T x N) and X Xᵀ (T x T), summed over latent chunks of
     :data:`FLOOR_CHUNK` columns of ready-made arrays (no draws; the same arithmetic as the
     whole products, in memory that does not grow with M)."""
@@ -71,7 +77,52 @@ def floor_seconds(N: int, T: int, M: int, repeats: int) -> float:
             F += X[:, :cols] @ U[:, :cols].T
             K += X[:, :cols] @ X[:, :cols].T
 
-    return best_of(floor, repeats)
+    return best_of(floor, repeats, clock)
+
+
+def stage_breakdown(N: int, M: int) -> None:
+    """One-thread process CPU seconds of each stage of the conditional estimator at one point
+    (N = T, 16 ridges), against the floor's: robust to other load on the machine, and the
+    ratio the wall-clock one approaches when every stage uses all cores equally well."""
+    model = DataModel(M=M, alpha=1.0)
+    seq = spawn_seeds(0, 1)[0]
+    backend = Backend()
+    chunk = conditional_chunk(N)
+    cpu = time.process_time
+    with threadpool_limits(1), limit_draw_threads(1):
+        floor = floor_seconds(N, N, M, 1, cpu)
+        buf = np.empty((N, min(chunk, M)))
+
+        def draws() -> None:  # the draws of U alone, scaled as in covariances
+            for start in range(0, M, chunk):
+                stop = min(M, start + chunk)
+                scale = np.sqrt(model.feature_scale * model.eigenvalues(start, stop))
+                draw_chunk(backend, seq, STREAM_U, start, buf[:, : stop - start], scale)
+
+        t_draw = best_of(draws, 1, cpu)
+        start = cpu()
+        C, D, signal = covariances(model, seq, N, backend, None)
+        t_cov = cpu() - start
+        start = cpu()
+        stats = condition_on(C, D, signal, seq, N, M, backend)
+        t_factor = cpu() - start
+        start = cpu()
+        conditional_losses(stats, model.noise, RIDGES)
+        t_loss = cpu() - start
+        F = stats.Z[:, :N] @ stats.L.T
+        t_eigh = best_of(lambda: gram_eigh(np, F.T @ F), 1, cpu)
+    rows = [
+        (f"U draws ({N} x {M} normals, scaled)", t_draw),
+        ("C and D_ω: two syrk per chunk, partial sums", t_cov - t_draw),
+        ("Cholesky of C, L⁻¹, Z draw", t_factor),
+        (f"eigh of the {N} x {N} Gram matrix (LAPACK syevd)", t_eigh),
+        ("other N³ products of the losses (trmm, gemm, syrk)", t_loss - t_eigh),
+    ]
+    total = t_cov + t_factor + t_loss
+    print(f"     one-thread CPU seconds at N = T = {N}, M = {M} (floor X Uᵀ + X Xᵀ: {floor:.2f} s)")
+    for name, seconds in rows:
+        print(f"       {name:52s} {seconds:6.2f} s  {seconds / floor:5.2f} x floor")
+    print(f"       {'total':52s} {total:6.2f} s  {total / floor:5.2f} x floor")
 
 
 def bench_point_vs_floor(N: int, M: int, repeats: int) -> None:
@@ -89,16 +140,14 @@ def bench_point_vs_floor(N: int, M: int, repeats: int) -> None:
         _ = U @ U.T  # C (syrk)
         _ = U @ U.T  # D_ω (syrk)
         P = scipy.linalg.cholesky(C, lower=True, check_finite=False)
-        Pinv = scipy.linalg.lapack.dtrtri(P, lower=1)[0]
-        for _ in range(2):  # whitened D_ω = L⁻¹ D L⁻ᵀ
-            scipy.linalg.blas.dtrmm(1.0, Pinv, C, lower=1)
+        scipy.linalg.lapack.dtrtri(P, lower=1)  # L⁻¹
         F = scipy.linalg.blas.dtrmm(1.0, L, Z, side=1, lower=1, trans_a=1)  # Z Lᵀ
         V = scipy.linalg.eigh(F.T @ F, overwrite_a=True, check_finite=False, driver="evd")[1]
-        for _ in range(2):  # Pᵀ V, P⁻¹ V
+        for _ in range(3):  # Ṽ = Pᵀ V, W = P⁻¹ V, X = P⁻ᵀ W
             scipy.linalg.blas.dtrmm(1.0, L, V, lower=1, trans_a=1)
-        DW = C @ V  # D̃ W
+        DX = C @ V  # D_ω X
         _ = V.T @ V  # S' = ṼᵀṼ (syrk)
-        _ = V.T @ DW[:, : (N * 5) // 8]  # Wᵀ D̃ W: symmetric, 10 of 16 blocks
+        _ = V.T @ DX[:, : (N * 5) // 8]  # E = Xᵀ D_ω X: symmetric, 10 of 16 blocks
 
     bare = best_of(algorithm_calls, repeats)
     print(f"(a)  one point, 16 ridges, N = T = {N}, M = {M}: conditional {ours:.2f} s, "
@@ -108,6 +157,7 @@ def bench_point_vs_floor(N: int, M: int, repeats: int) -> None:
     print(f"(b)  floor X Uᵀ + X Xᵀ:                          {base:.2f} s")
     print(f"     ratio a/b = {ours / base:.2f}   (goal <= 3.0); full/b = {full / base:.2f}; "
           f"a0/b = {bare / base:.2f}")  # fmt: skip
+    stage_breakdown(N, M)
 
 
 def bench_large_m(N: int, M: int) -> None:
@@ -119,6 +169,7 @@ def bench_large_m(N: int, M: int) -> None:
           f"full {full:.2f} s; floor X Uᵀ + X Xᵀ {base:.2f} s")  # fmt: skip
     print(f"     ratio conditional/floor = {ours / base:.2f}   (goal <= 1.0); "
           f"full/floor = {full / base:.2f}")  # fmt: skip
+    stage_breakdown(N, M)
 
 
 def bench_grid(N: int, M: int) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from scalinglab import ConfigError, DataModel
 from scalinglab._rng import spawn_seeds
 from scalinglab.simulation import draw_latent, ridge_losses, simulate
+from scalinglab.simulation.accumulate import limit_draw_threads
 from scalinglab.simulation.backend import Backend
 from scalinglab.simulation.conditional import (
     ConditionalStatistics,
@@ -104,6 +106,20 @@ def test_covariances_match_the_full_estimators_u():
     np.testing.assert_allclose(C, (U * lam) @ U.T, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(D, (U * (lam * lam * omega)) @ U.T, rtol=1e-12, atol=1e-15)
     assert signal == pytest.approx(float(lam @ omega), rel=1e-13)
+
+
+def test_covariances_do_not_depend_on_the_thread_count():
+    """The threaded partial sums give the same bits as one thread, with any BLAS threads."""
+    model = DataModel(M=3000, alpha=1.0)
+    seq = spawn_seeds(5, 1)[0]
+    threaded = covariances(model, seq, 70, Backend(), chunk=512)
+    with limit_draw_threads(1):
+        single = covariances(model, seq, 70, Backend(), chunk=512)
+        with threadpool_limits(1):
+            single_blas = covariances(model, seq, 70, Backend(), chunk=512)
+    for other in (single, single_blas):
+        assert np.array_equal(threaded[0], other[0]) and np.array_equal(threaded[1], other[1])
+        assert threaded[2] == other[2]
 
 
 @pytest.mark.parametrize(("N", "M"), [(50, 200), (90, 60)])

@@ -128,14 +128,29 @@ def _scratch(size: int) -> np.ndarray:
     return buf
 
 
+def draw_threads() -> int:
+    """Threads that draw random blocks (and run the conditional estimator's partial sums):
+    the machine's, capped at 8 and by :func:`limit_draw_threads`."""
+    return _DRAW_THREADS if _draw_limit is None else max(1, min(_DRAW_THREADS, _draw_limit))
+
+
 def draw_chunk(
-    backend: Backend, seq: np.random.SeedSequence, stream: int, start: int, out: Any
+    backend: Backend,
+    seq: np.random.SeedSequence,
+    stream: int,
+    start: int,
+    out: Any,
+    scale: np.ndarray | None = None,
+    threads: int | None = None,
 ) -> None:
     """Fill ``out`` (rows x width) with the standard normals of latent columns
-    [start, start + width) of one stream (``start`` is block-aligned).
+    [start, start + width) of one stream (``start`` is block-aligned), each column times
+    ``scale`` when given (fused into the copy of each block, while it is in cache: the same
+    numbers as scaling ``out`` afterwards).
 
     Every block has its own generator, so blocks are drawn in parallel threads (NumPy releases
-    the GIL while it fills an array); the numbers do not depend on the threading.
+    the GIL while it fills an array; ``threads`` caps them, default :func:`draw_threads`); the
+    numbers do not depend on the threading.
     """
     global _draw_pool
     rows, width = out.shape
@@ -144,11 +159,14 @@ def draw_chunk(
         cols = min(DRAW_BLOCK, width - offset)
         block = (start + offset) // DRAW_BLOCK
         backend.fill_standard_normal(
-            child(seq, stream, block), out[:, offset : offset + cols], _scratch(rows * cols)
+            child(seq, stream, block),
+            out[:, offset : offset + cols],
+            _scratch(rows * cols),
+            None if scale is None else scale[offset : offset + cols],
         )
 
     offsets = range(0, width, DRAW_BLOCK)
-    threads = _DRAW_THREADS if _draw_limit is None else min(_DRAW_THREADS, _draw_limit)
+    threads = draw_threads() if threads is None else min(threads, draw_threads())
     if backend.draws == "device" or len(offsets) < 2 or threads <= 1:
         for offset in offsets:
             fill(offset)

@@ -16,6 +16,8 @@ and moves results back to NumPy. Random numbers always come from an explicit
 
 from __future__ import annotations
 
+import ctypes
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -107,8 +109,11 @@ class Backend:
 
     def add_gram(self, out: Any, a: Any, scale: float = 1.0) -> None:
         """``out += scale · a aᵀ`` in place on the lower triangle (NumPy: BLAS syrk, half a
-        gemm's work); the full square on torch. Call :meth:`mirror_lower` after the last one."""
+        gemm's work, called without holding the GIL so that threads can sum at once); the full
+        square on torch. Call :meth:`mirror_lower` after the last one."""
         if self.name == "numpy":
+            if _syrk_without_gil(out, a, scale):
+                return
             syrk = blas.get_blas_funcs("syrk", (out,))
             r = syrk(scale, a.T, beta=1.0, c=out.T, trans=1, lower=0, overwrite_c=1)
             if not np.shares_memory(r, out):  # pragma: no cover - only for exotic strides
@@ -138,18 +143,31 @@ class Backend:
         draws = np.random.default_rng(seq).standard_normal(shape)
         return self.asarray(draws)
 
-    def fill_standard_normal(self, seq: np.random.SeedSequence, out: Any, scratch: Any) -> None:
-        """Write the draws of :meth:`standard_normal` for ``out.shape`` into ``out``.
+    def fill_standard_normal(
+        self, seq: np.random.SeedSequence, out: Any, scratch: Any, scale: Any = None
+    ) -> None:
+        """Write the draws of :meth:`standard_normal` for ``out.shape`` into ``out``, each
+        column times ``scale`` (a NumPy vector) when given.
 
         ``scratch`` is a reusable contiguous NumPy float64 array of at least ``out.size``
         numbers.
         """
         if self.draws == "device":
             out[...] = self.standard_normal(seq, tuple(out.shape))
+            if scale is not None:
+                out *= self.asarray(scale)
             return
         block = scratch[: out.shape[0] * out.shape[1]].reshape(out.shape)
         np.random.default_rng(seq).standard_normal(out=block)
-        out[...] = block if self.name == "numpy" else self._torch.from_numpy(block).to(out.device)
+        if self.name == "numpy":
+            if scale is None:
+                out[...] = block
+            else:  # the copy and the scaling in one pass over the block (still in cache)
+                np.multiply(block, scale, out=out)
+            return
+        out[...] = self._torch.from_numpy(block).to(out.device)
+        if scale is not None:
+            out *= self.asarray(scale)
 
     def synchronize(self) -> None:
         """Wait for queued device work (for honest timings)."""
@@ -161,6 +179,78 @@ class Backend:
             f"Backend({self.name!r}, device={self.device!r}, dtype={self.dtype_name!r}, "
             f"draws={self.draws!r})"
         )
+
+
+@cache
+def _fortran_dsyrk() -> Any:
+    """SciPy's BLAS dsyrk as a ctypes function (from ``scipy.linalg.cython_blas``), or None.
+
+    ctypes releases the GIL during a foreign call, which SciPy's Python wrapper of the same
+    routine does not: threads that call it run at once (the conditional estimator's partial
+    sums), with the same arithmetic, to the bit.
+    """
+    try:
+        from scipy.linalg import cython_blas
+
+        capsule = cython_blas.__pyx_capi__["dsyrk"]
+        get_name = ctypes.pythonapi.PyCapsule_GetName
+        get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+        get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+        get_pointer.restype = ctypes.c_void_p
+        get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+        name = get_name(capsule)
+        # BLAS's LP64 interface: (uplo, trans, n, k, alpha, a, lda, beta, c, ldc), all by pointer.
+        if name is None or name.count(b"int *") != 4:  # pragma: no cover - other SciPy builds
+            return None
+        address = get_pointer(capsule, name)
+    except (ImportError, KeyError, AttributeError, ValueError):  # pragma: no cover
+        return None
+    int_p, double_p = ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_double)
+    char_p = ctypes.c_char_p
+    signature = ctypes.CFUNCTYPE(
+        None, char_p, char_p, int_p, int_p, double_p, double_p, int_p, double_p, double_p, int_p
+    )
+    return signature(address)
+
+
+def _syrk_without_gil(out: np.ndarray, a: np.ndarray, scale: float) -> bool:
+    """``out += scale · a aᵀ`` on the lower triangle by :func:`_fortran_dsyrk`, for float64
+    arrays with unit-stride rows (C-ordered ``a`` of shape (n, k) is the Fortran k x n matrix
+    ``aᵀ`` with leading dimension its row stride). False where it does not apply."""
+    syrk = _fortran_dsyrk()
+    n, k = a.shape
+    item = np.dtype(np.float64).itemsize
+    if (
+        syrk is None
+        or a.dtype != np.float64
+        or out.dtype != np.float64
+        or out.shape != (n, n)
+        or n == 0
+        or k == 0
+        or a.strides[1] != item
+        or out.strides[1] != item
+        or a.strides[0] % item
+        or out.strides[0] % item
+        or a.strides[0] < k * item
+        or out.strides[0] < n * item
+        or not out.flags.writeable
+    ):
+        return False
+    lda, ldc = a.strides[0] // item, out.strides[0] // item
+    double_p = ctypes.POINTER(ctypes.c_double)
+    syrk(
+        b"U",  # the upper triangle of the Fortran outᵀ: out's lower triangle
+        b"T",  # (aᵀ)ᵀ aᵀ = a aᵀ
+        ctypes.byref(ctypes.c_int(n)),
+        ctypes.byref(ctypes.c_int(k)),
+        ctypes.byref(ctypes.c_double(scale)),
+        a.ctypes.data_as(double_p),
+        ctypes.byref(ctypes.c_int(lda)),
+        ctypes.byref(ctypes.c_double(1.0)),
+        out.ctypes.data_as(double_p),
+        ctypes.byref(ctypes.c_int(ldc)),
+    )
+    return True
 
 
 def mirror_lower(out: np.ndarray, block: int = 512) -> None:

@@ -21,14 +21,15 @@ def simulation_bytes(N: int, T: int, chunk: int, itemsize: int = 8) -> int:
 def conditional_bytes(N: int, T: int, chunk: int, itemsize: int = 8, M: int | None = None) -> int:
     """Peak bytes of one seed of the conditional estimator at sizes (N, T).
 
-    C and D_ω hold 2N² numbers (in the accumulation precision) and a drawn chunk N·chunk; where
+    C and D_ω hold 2N² numbers in each of their two partial sums (in the accumulation
+    precision) and each of the two threads that fill them a drawn chunk N·chunk; where
     V = UΛ^{1/2} is factored whole instead (M ≤ 2N), V, its QR factors and Q̃ΛΩQ̃ᵀ hold about
     N·M + 2k(N + M) numbers, k = min(N, M). Then, in float64, the factor, Z and the whitened
     D_ω about 2N² + T·N and the eigen-stage of the largest point about 6·P² + 3·P·Q with
     P = min(N,T), Q = max(N,T).
     """
     P, Q = min(N, T), max(N, T)
-    accumulated = (2 * N * N + chunk * N) * itemsize
+    accumulated = (4 * N * N + 2 * chunk * N) * itemsize
     if M is not None and M <= 2 * N:
         accumulated = (N * M + 2 * min(N, M) * (N + M)) * itemsize
     return int(accumulated + 8 * (2 * N * N + T * (N + 256) + 6 * P * P + 3 * P * Q))

@@ -28,7 +28,12 @@ from ..features import FeatureMap, feature_map
 from ..model import DataModel
 from .accumulate import LatentStatistics, accumulate, default_chunk
 from .backend import Backend
-from .conditional import accumulate_conditional, conditional_losses, orthogonal_route
+from .conditional import (
+    accumulate_conditional,
+    conditional_chunk,
+    conditional_losses,
+    orthogonal_route,
+)
 from .features import PreparedFeatures, prepare_features
 from .memory import check_fits, conditional_bytes, simulation_bytes
 from .result import SimulationResult
@@ -182,7 +187,7 @@ def simulate(
     N_max, T_max = int(Ns.max()), int(Ts.max())
     itemsize = 4 if be.dtype_name == "float32" else 8
     if estimator == "conditional":
-        chunk_c = chunk or default_chunk(N_max, 0)
+        chunk_c = chunk or conditional_chunk(N_max)
         need = conditional_bytes(N_max, T_max, chunk_c, itemsize, model.M)
     else:
         need = simulation_bytes(N_max, T_max, chunk or default_chunk(N_max, T_max), itemsize)

@@ -1,9 +1,11 @@
 """Products with and solves against triangular matrices, for NumPy and torch arrays.
 
-NumPy arrays go to BLAS ``trmm``/``trsm`` (half the work of a general product). Arrays are
-C-ordered, i.e. Fortran-ordered transposes, so ``op(P) X`` is computed as
-``(op(P) X)ᵀ = Xᵀ op(P)ᵀ`` with BLAS side = right and ``A = Pᵀ`` (P's own buffer). Other
-libraries (torch) use a general product and ``linalg.solve_triangular``.
+NumPy arrays go to BLAS ``trmm``/``trsm`` (half the work of a general product). A C-ordered
+array is the Fortran-ordered transpose, so for a C-ordered X, ``op(P) X`` is computed as
+``(op(P) X)ᵀ = Xᵀ op(P)ᵀ`` with BLAS side = right and ``A = Pᵀ`` (P's own buffer); a
+Fortran-ordered X (eigenvectors from LAPACK, transposed views) goes in as it is, side = left,
+saving a transposing copy. Other libraries (torch) use a general product and
+``linalg.solve_triangular``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from scipy.linalg import blas, lapack
 def _blas_call(name: str, P: np.ndarray, X: np.ndarray, lower: bool, trans: bool) -> np.ndarray:
     func = blas.get_blas_funcs(name, (P, X))
     if P.flags.f_contiguous:  # P is already a Fortran array: A = P, op_blas(A) = op(P)ᵀ
-        out = func(1.0, P, X.T, side=1, lower=int(lower), trans_a=int(not trans))
+        A, a_lower, a_trans = P, lower, trans
     else:  # A = Pᵀ, the Fortran view of a C-ordered P
-        A = np.ascontiguousarray(P).T
-        out = func(1.0, A, X.T, side=1, lower=int(not lower), trans_a=int(trans))
+        A, a_lower, a_trans = np.ascontiguousarray(P).T, not lower, not trans
+    if X.flags.f_contiguous and not X.flags.c_contiguous:  # X is a Fortran array: side = left,
+        # op_blas(A) X = op(P) X with no copy of X (the BLAS writes a copy it returns)
+        return func(1.0, A, X, side=0, lower=int(a_lower), trans_a=int(a_trans))
+    # (op(P) X)ᵀ = Xᵀ op_blas(A) with Xᵀ the Fortran view of a C-ordered X
+    out = func(1.0, A, X.T, side=1, lower=int(a_lower), trans_a=int(not a_trans))
     return out.T
 
 
