@@ -281,3 +281,17 @@ def test_issue_outlier_configuration_has_no_outlier_seed():
     assert loss.max() <= 3.0 * np.median(loss)
     # The finite-size theory there is 1.213e-4 (docs/estimators.md); 3 standard errors.
     assert abs(loss.mean() - 1.213e-4) <= 3 * loss.std(ddof=1) / np.sqrt(loss.size)
+
+
+@pytest.mark.parametrize("estimator", ["full", "conditional"])
+def test_progress_moves_within_a_draw(estimator):
+    # A draw at large M reports the fraction of its latent columns summed (the bar and its ETA
+    # move chunk by chunk, not only per draw): 8 chunks of 256 columns per draw, 2 draws.
+    calls = []
+    model = DataModel(M=2048, alpha=1.0)
+    simulate(model, N=20, T=30, seeds=2, estimator=estimator, chunk=256,
+             progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    done = [d for d, _ in calls]
+    assert {t for _, t in calls} == {2}
+    assert done == sorted(done) and done[-1] == 2
+    assert [d for d in done if d < 1] == pytest.approx([k / 8 for k in range(1, 8)])

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -193,6 +193,7 @@ def accumulate(
     backend: Backend | None = None,
     chunk: int | None = None,
     instance: bool = False,
+    advance: Callable[[int], None] | None = None,
 ) -> LatentStatistics:
     """Accumulate F, K_ω, C, B_ω and s_ω (docs/theory.md §4) for one simulation seed.
 
@@ -208,6 +209,8 @@ def accumulate(
         Latent columns per step, a multiple of the draw block (does not change the draws).
     instance : bool
         Also accumulate the sums for one fixed teacher and noise draw (per-instance loss).
+    advance : callable, optional
+        ``advance(columns)`` after each chunk, with the latent columns it summed (progress).
     """
     backend = backend or Backend()
     xp = backend.xp
@@ -261,6 +264,8 @@ def accumulate(
             backend.add_gram(K, X)  # X Ω Xᵀ
         G *= backend.asarray(scale_u * np.sqrt(lam))  # now U Λ^{1/2}
         backend.add_gram(C, G)
+        if advance:
+            advance(cols)
     backend.mirror_lower(K)
     backend.mirror_lower(C)
     F = FB[:, :N]

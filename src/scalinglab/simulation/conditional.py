@@ -52,6 +52,8 @@ The per-instance loss (one fixed teacher) needs X itself and stays on the full e
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -118,8 +120,9 @@ how many threads there are."""
 
 
 def covariances(
-    model: DataModel, seq: np.random.SeedSequence, N: int, backend: Backend, chunk: int | None
-) -> tuple[Any, Any, float]:
+    model: DataModel, seq: np.random.SeedSequence, N: int, backend: Backend, chunk: int | None,
+    advance: Callable[[int], None] | None = None,
+) -> tuple[Any, Any, float]:  # fmt: skip
     """``C = UΛUᵀ``, ``D_ω = UΛΩΛUᵀ`` and ``s_ω`` for the first N rows of a seed's U.
 
     The same U as :func:`.accumulate.accumulate`, streamed over latent chunks: per chunk a draw
@@ -127,7 +130,8 @@ def covariances(
     rank-k updates (BLAS syrk). On NumPy the :data:`PARTIAL_SUMS` partial sums run in their own
     threads, each drawing its chunks and calling a one-thread BLAS: the cores never wait for
     one another between the draws and the products (a multithreaded BLAS between threaded
-    draws left them idle or spinning about a third of the time on 2 cores).
+    draws left them idle or spinning about a third of the time on 2 cores). ``advance(columns)``
+    is called (under a lock, from the summing threads) after each chunk.
     """
     M = model.M
     chunk = conditional_chunk(N) if chunk is None else chunk
@@ -151,7 +155,11 @@ def covariances(
             backend.add_gram(C, G)  # U Λ Uᵀ
             G *= backend.asarray(np.sqrt(lam * omega))  # U Λ Ω^{1/2}
             backend.add_gram(D, G)
+            if advance:
+                with lock:
+                    advance(stop - start)
 
+    lock = threading.Lock()
     if workers > 1:
         blas_threads = max(1, (os.cpu_count() or 1) // workers)
         with threadpool_limits(blas_threads, user_api="blas"), ThreadPoolExecutor(workers) as pool:
@@ -221,6 +229,7 @@ def whiten(D: Any, Linv: Any) -> Any:
 def accumulate_conditional(
     model: DataModel, seq: np.random.SeedSequence, N: int, T: int,
     *, backend: Backend | None = None, chunk: int | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> ConditionalStatistics:  # fmt: skip
     """One draw of the conditional estimator's statistics for a simulation seed at (N, T).
 
@@ -229,12 +238,15 @@ def accumulate_conditional(
     first n columns and t rows do not depend on the sizes drawn. float64 only: the unexplained
     power ``s_ω − tr C⁺D_ω`` cancels to the rounding of C and D_ω, which float32 sums would
     leave at ~1e-2 of the loss (measured; the full estimator keeps ~1e-6 there).
+    ``advance(columns)`` reports the latent columns summed (progress).
     """
     backend = backend or Backend()
     if orthogonal_route(N, model.M):  # factor V itself, never C
         V, weights, signal = latent_features(model, seq, N, backend)
+        if advance:
+            advance(model.M)
         return condition_on_features(V, weights, signal, seq, T, backend)
-    C, D, signal = covariances(model, seq, N, backend, chunk)
+    C, D, signal = covariances(model, seq, N, backend, chunk, advance)
     return condition_on(C, D, signal, seq, T, model.M, backend)
 
 

@@ -90,11 +90,34 @@ def choose_estimator(
     return estimator
 
 
-def draw_statistics(estimator: str, model, seq, n: int, t: int, backend, chunk, instance: bool):
-    """One draw of the chosen estimator's statistics at sizes (n, t)."""
+def draw_statistics(
+    estimator: str, model, seq, n: int, t: int, backend, chunk, instance: bool,
+    advance: Callable[[int], None] | None = None,
+):  # fmt: skip
+    """One draw of the chosen estimator's statistics at sizes (n, t); ``advance(columns)``
+    after each chunk of latent columns summed."""
     if estimator == "conditional":
-        return accumulate_conditional(model, seq, n, t, backend=backend, chunk=chunk)
-    return accumulate(model, seq, n, t, backend=backend, chunk=chunk, instance=instance)
+        return accumulate_conditional(
+            model, seq, n, t, backend=backend, chunk=chunk, advance=advance
+        )
+    return accumulate(
+        model, seq, n, t, backend=backend, chunk=chunk, instance=instance, advance=advance
+    )
+
+
+def _draw_progress(progress: ProgressCallback | None, done: int, total: int, M: int):
+    """``advance(columns)`` for one draw: ``progress(done + fraction of M summed, total)``, so a
+    draw at large M moves the bar (and its ETA) chunk by chunk."""
+    if progress is None:
+        return None
+    summed = 0
+
+    def advance(columns: int) -> None:
+        nonlocal summed
+        summed += columns
+        progress(done + min(summed / M, 1.0), total)
+
+    return advance
 
 
 def point_losses(
@@ -167,7 +190,8 @@ def simulate(
     chunk : int, optional
         Latent columns per accumulation step (memory only; results do not depend on it).
     progress : callable, optional
-        Called as ``progress(done, total)`` after each accumulation.
+        Called as ``progress(done, total)`` in draws (``total`` of them): after each chunk of
+        latent columns summed with the fraction of the current draw, and after each draw.
 
     Returns
     -------
@@ -205,7 +229,10 @@ def simulate(
     for s, seq in enumerate(seqs):
         shared = None
         if shared_draws:
-            shared = draw_statistics(estimator, model, seq, N_max, T_max, be, chunk, instance)
+            advance = _draw_progress(progress, done, total, model.M)
+            shared = draw_statistics(
+                estimator, model, seq, N_max, T_max, be, chunk, instance, advance
+            )
             prepared = prepare_features(features, seq, N_max, be)
             done += 1
             if progress:
@@ -216,8 +243,9 @@ def simulate(
                     stats = shared.sub(int(n), int(t))
                 else:
                     point_seq = child(seq, i, j)
+                    advance = _draw_progress(progress, done, total, model.M)
                     stats = draw_statistics(
-                        estimator, model, point_seq, int(n), int(t), be, chunk, instance
+                        estimator, model, point_seq, int(n), int(t), be, chunk, instance, advance
                     )
                     prepared = prepare_features(features, point_seq, int(n), be)
                     done += 1
