@@ -161,3 +161,15 @@ def test_mlp_time_estimate_follows_measured_step_costs():
     T = [50, 105, 219, 457, 956, 2000]
     seconds, _ = study_cost("mlp", 70000, 784, 10, T, 2000, 10, 3, None, 2, 1000, None)
     assert 93 < seconds < 212
+
+
+@pytest.mark.parametrize("learner", ["kernel", "rf", "mlp"])
+@pytest.mark.parametrize("widths", [None, [62, 125]])
+def test_time_estimate_for_every_learner_with_and_without_widths(learner, widths):
+    # The guard runs before any work for every learner (the rf estimate once failed without
+    # --widths: max(N, *[]) is max of an int).
+    from scalinglab.cli.exponents import study_cost
+
+    T = [100, 215, 464, 1000, 2000]
+    seconds, nbytes = study_cost(learner, 70000, 784, 10, T, 2000, 10, 3, None, 2, 1000, widths)
+    assert 0 < seconds < 3600 and 0 < nbytes < 24e9

@@ -72,7 +72,7 @@ def study_cost(learner: str, n: int, d: int, outputs: int, T: list[int], n_pool:
         per_seed = (t_max * N * d + sum(min(t, N) ** 2 * max(t, N) for t in T)) / FLOPS
         if Ns:
             per_seed += (t_max * max(Ns) * d + sum(n * n * t_max for n in Ns)) / FLOPS
-        nbytes = 8.0 * (t_max * max(N, *Ns) + t_max * t_max + 2 * n_pool * n_pool)
+        nbytes = 8.0 * (t_max * max([N, *Ns]) + t_max * t_max + 2 * n_pool * n_pool)
     else:
         fits = [(width or 256, min(128, t)) for t in T] + [(w, min(128, t_max)) for w in Ns]
         per_seed = sum(mlp_fit_seconds(d, outputs, w, depth, steps, b) for w, b in fits)
