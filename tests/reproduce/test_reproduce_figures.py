@@ -314,3 +314,15 @@ def test_dynamics_compute_optimal(run):
     sim = table(run, "dynamics-compute-optimal", "simulation")
     ratio = sim["loss"] / sim["theory"]
     assert np.all(np.abs(ratio - 1) < 4 * sim["loss_sem"] / sim["theory"] + 2 / sim["N"] + 0.02)
+
+
+def test_real_exponents_fits_are_saved_for_resume(run):
+    curves = table(run, "real-exponents", "curves")
+    assert set(curves["learner"]) == {"kernel", "rf"} and set(curves["T"]) == {40, 80, 160, 320}
+    rows = summary_rows(run, "real-exponents")
+    assert len(rows) == 2 and all(math.isfinite(r["measured"]) for r in rows)
+    # every fit (learner x seed x T) and every prediction pool is saved as it finishes, under
+    # the run's folder, so a stopped reproduce resumes from them (docs/exponents.md §4)
+    units = list((run.out_dir / "cache" / "exponents").glob("*/*.json"))
+    assert len(units) >= 2 * 4, units
+    assert all("value" in json.loads(u.read_text()) for u in units)

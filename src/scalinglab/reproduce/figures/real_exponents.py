@@ -4,7 +4,8 @@ the slopes predicted from the learners' spectra (docs/exponents.md).
 For each data set and learner (:func:`scalinglab.learners.study_exponents`): the held-out loss
 against T (mean ± s.e. over draws), its fitted power law, and the deterministic-equivalent
 curve from the learner's kernel spectrum on a pool of the data, with both exponents and their
-95 % intervals in the summary table.
+95 % intervals in the summary table. Every fit is saved as it finishes under
+``<out>/cache/exponents`` (docs/exponents.md §4), so a stopped run resumes where it was.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def compute(cfg, ctx) -> dict[str, pd.DataFrame]:
                     n_boot=cfg.int("n_boot", 0), seeds=cfg.int("seeds", 1),
                     n_test=cfg.int("n_test", 1), steps=cfg.int("steps", 1),
                     width=cfg.get("mlp_width") if learner == "mlp" else None,
-                    dimension=False, seed=seed,
+                    dimension=False, seed=seed, cache=ctx.out_dir / "cache" / "exponents",
                 )  # fmt: skip
             rec = study.to_dict()
             for r in rec["records"]:
