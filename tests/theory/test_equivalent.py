@@ -310,3 +310,22 @@ def test_regime_labels():
         "plateau_T",
     ]
     assert regime(model, 500, 500, 10.0)[()] == "ridge_limited"
+
+
+def test_spectrum_object_entry_point():
+    # spectrum_equivalent is deterministic_equivalent for spectrum objects: the same numbers on
+    # the same arrays, and the model's power law through its PowerLawSpectrum equals predict.
+    from scalinglab.theory.equivalent import spectrum_equivalent, spectrum_of
+    from scalinglab.theory.spectral import ArraySpectrum
+
+    model = DataModel(M=500, alpha=1.0, noise=0.1)
+    lam = model.eigenvalues()
+    power = model.teacher_variances() * lam
+    arrays = deterministic_equivalent(lam, power, [50, 300], 200, 1e-3, 0.1)
+    via = spectrum_equivalent(ArraySpectrum(lam, power), [50, 300], 200, 1e-3, 0.1)
+    np.testing.assert_array_equal(via.loss, arrays.loss)
+    law = spectrum_equivalent(spectrum_of(model), [50, 300], 200, 1e-3, 0.1,
+                              feature_scale=model.feature_scale)  # fmt: skip
+    np.testing.assert_allclose(law.loss, predict(model, [50, 300], 200, 1e-3).loss, rtol=1e-12)
+    with pytest.raises(ConfigError, match="'spectrum'"):
+        spectrum_equivalent(lam, 50, 200)

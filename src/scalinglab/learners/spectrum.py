@@ -224,7 +224,7 @@ def learning_curve(spectrum: ArraySpectrum, T: object, ridge: float,
     of the kernel with ``γ = Nλ`` on ``FᵀF`` (so that ``FFᵀ + γI ≈ N(K + λI)``), kernel ridge
     with ridge ``λ`` on the un-normalised Gram at the default ``N = KERNEL_WIDTH`` (module
     docstring); broadcast over ``N`` and ``T``."""
-    from ..theory.equivalent import _evaluate
+    from ..theory.equivalent import spectrum_equivalent
 
     N = np.asarray(N, dtype=np.float64)
-    return _evaluate(spectrum, N, np.asarray(T, dtype=np.float64), ridge * N, 0.0, 1.0).loss
+    return spectrum_equivalent(spectrum, N, np.asarray(T, dtype=np.float64), ridge * N).loss

@@ -480,8 +480,28 @@ def deterministic_equivalent(
             "The 'target_power' parameter must be a 1-D array of len(eigenvalues) finite floats "
             f">= 0. Got shape {power.shape} instead."
         )
+    return spectrum_equivalent(ArraySpectrum(lam, power), N, T, ridge, noise, feature_scale)
+
+
+def spectrum_equivalent(
+    spectrum: Spectrum,
+    N: object,
+    T: object,
+    ridge: object = 0.0,
+    noise: object = 0.0,
+    feature_scale: float = 1.0,
+) -> TheoryResult:
+    """:func:`deterministic_equivalent` for a spectrum object of :mod:`.spectral`: an
+    :class:`~.spectral.ArraySpectrum` or a subclass with its own sums (e.g. eigenvalues with
+    multiplicities, as the learners' binned kernel spectra), or a
+    :class:`~.spectral.PowerLawSpectrum`."""
+    if not isinstance(spectrum, ArraySpectrum | PowerLawSpectrum):
+        raise ConfigError(
+            "The 'spectrum' parameter must be an ArraySpectrum or a PowerLawSpectrum. Got "
+            f"{type(spectrum).__name__} instead."
+        )
     scale = check_float("feature_scale", feature_scale, 0.0, low_open=True)
-    return _evaluate(ArraySpectrum(lam, power), N, T, ridge, noise, scale)
+    return _evaluate(spectrum, N, T, ridge, noise, scale)
 
 
 def regime(model: DataModel, N: object, T: object, ridge: object = 0.0) -> np.ndarray:
