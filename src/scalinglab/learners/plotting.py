@@ -35,13 +35,13 @@ def draw_study(ax: Any, study: Any, color: str = "C0", label: str | None = None)
 
 def plot_studies(studies: Sequence[Any], path: str, title: str = "") -> None:
     """All studies on one log-log panel, written to ``path``."""
-    from ..realdata.plotting import _pyplot, _save
+    from .._plotting import pyplot, save
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     for i, study in enumerate(studies):
         draw_study(ax, study, color=f"C{i}")
     ax.legend(fontsize=7)
     if title:
         ax.set_title(title)
-    _save(fig, path)
+    save(fig, path)

@@ -6,22 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from .._plotting import pyplot, save
+
 __all__ = ["plot_dimension_curve", "plot_learning_curves", "plot_spectra", "plot_spectrum"]
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig: Any, path: str) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    _pyplot().close(fig)
 
 
 def _ranked(ax: Any, eigenvalues: object, label: str) -> None:
@@ -44,30 +31,30 @@ def plot_spectra(
 ) -> None:
     """Several rank-ordered spectra on log-log axes (e.g. a model's data and feature spectra),
     with the latent size M marked when given."""
-    fig, ax = _pyplot().subplots(figsize=(6, 4.5))
+    fig, ax = pyplot().subplots(figsize=(6, 4.5))
     for label, ev in curves.items():
         _ranked(ax, ev, label)
     if M is not None:
         ax.axvline(M, color="grey", ls=":", lw=1, label=f"M = {M}")
     _label_spectrum(ax, title)
-    _save(fig, path)
+    save(fig, path)
 
 
 def plot_spectrum(eigenvalues: np.ndarray, fit: Any, path: str, title: str = "") -> None:
     """Rank-ordered spectrum on log-log axes with the fitted power law over its range."""
-    fig, ax = _pyplot().subplots(figsize=(6, 4.5))
+    fig, ax = pyplot().subplots(figsize=(6, 4.5))
     _ranked(ax, eigenvalues, "spectrum")
     a, b = fit.fit_range
     kk = np.arange(a, b + 1)
     ax.loglog(kk, fit.predict(kk), "k--", label=f"fit: exponent {fit.exponent:.3f}")
     ax.axvline(fit.cutoff, color="grey", ls=":", lw=1, label=f"cut-off {fit.cutoff}")
     _label_spectrum(ax, title)
-    _save(fig, path)
+    save(fig, path)
 
 
 def plot_learning_curves(result: Any, path: str) -> None:
     """Predicted (lines) and measured (points with s.e.) test loss against T, one curve per N."""
-    fig, ax = _pyplot().subplots(figsize=(6, 4.5))
+    fig, ax = pyplot().subplots(figsize=(6, 4.5))
     mean, sem = result.measured_mean, result.measured_sem
     for i, n in enumerate(result.N):
         line = ax.loglog(result.T, result.predicted[i], label=f"N = {n} (theory)")[0]
@@ -76,12 +63,12 @@ def plot_learning_curves(result: Any, path: str) -> None:
     ax.set_ylabel("test loss")
     ax.set_title(f"{result.dataset}, target {result.target}, {result.activation} features")
     ax.legend()
-    _save(fig, path)
+    save(fig, path)
 
 
 def plot_dimension_curve(curve: Any, path: str, title: str = "") -> None:
     """MLE and TwoNN estimates and the mean nearest-neighbour distance against T."""
-    fig, (left, right) = _pyplot().subplots(1, 2, figsize=(10, 4))
+    fig, (left, right) = pyplot().subplots(1, 2, figsize=(10, 4))
     left.semilogx(curve.T, curve.mle, "o-", label="MLE (Levina-Bickel)")
     left.semilogx(curve.T, curve.twonn, "s-", label="TwoNN")
     left.set_xlabel("T")
@@ -92,4 +79,4 @@ def plot_dimension_curve(curve: Any, path: str, title: str = "") -> None:
     right.set_ylabel("mean nearest-neighbour distance")
     right.set_title(f"<delta> ~ T^(-1/d), d = {curve.d_delta:.2f}")
     fig.suptitle(title)
-    _save(fig, path)
+    save(fig, path)
