@@ -27,7 +27,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CACHE_ENV", "FAULT_ENV", "Scope", "UnitStore", "data_digest", "default_cache_dir"]
+__all__ = [
+    "CACHE_ENV",
+    "FAULT_ENV",
+    "Scope",
+    "UnitStore",
+    "data_digest",
+    "default_cache_dir",
+    "scope_or_nothing",
+]
 
 CACHE_ENV = "SCALINGLAB_CACHE_DIR"
 FAULT_ENV = "SCALINGLAB_EXPONENTS_TEST_FAULT"
@@ -155,3 +163,8 @@ class Scope:
             store._computed += 1
             self.put(unit, value)
         return value
+
+
+def scope_or_nothing(cache: Scope | None) -> Scope:
+    """``cache``, or a scope that stores nothing (every unit is computed)."""
+    return cache if cache is not None else UnitStore(None).scope({})

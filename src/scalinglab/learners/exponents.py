@@ -42,7 +42,7 @@ from .._rng import child, root_sequence
 from .._validation import check_choice, check_float, check_int, parse_list
 from ..exceptions import ConfigError, EstimateWarning
 from ..realdata.predict import decay_exponent
-from .cache import Scope, UnitStore, data_digest
+from .cache import Scope, UnitStore, data_digest, scope_or_nothing
 from .kernels import KERNELS, kernel_matrix
 from .mlp import lazy_features
 from .spectrum import (
@@ -118,7 +118,7 @@ def predict_exponent(
     """
     root = root_sequence(seed)
     pool = np.random.default_rng(child(root, _STREAM_POOL)).permutation(X.shape[0])[:n_pool]
-    scope = cache if cache is not None else UnitStore(None).scope({})
+    scope = scope_or_nothing(cache)
     T_arr = np.asarray(T, dtype=np.float64)
     keep = fit_ranks[1]
     N_arr = None if widths is None else np.asarray(widths, dtype=np.float64)

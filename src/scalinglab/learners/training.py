@@ -25,7 +25,7 @@ import numpy as np
 
 from .._rng import child, root_sequence
 from ..realdata.covariance import feature_map
-from .cache import Scope, UnitStore
+from .cache import Scope, scope_or_nothing
 from .kernels import kernel_matrix
 
 __all__ = ["measure_curve", "measure_width_curve", "split"]
@@ -100,10 +100,6 @@ def _on_data(build: Callable, data: Callable, *args) -> Callable:
     return build(*data(), *args)
 
 
-def _scope(cache: Scope | None) -> Scope:
-    return cache if cache is not None else UnitStore(None).scope({})
-
-
 def _ticker(progress: Callable[[int], None] | None) -> Callable[[], None]:
     done = [0]
 
@@ -124,7 +120,7 @@ def measure_width_curve(X: np.ndarray, Y: np.ndarray, widths: list[int], T: int,
     (the same draws), ``mlp`` a network of N hidden units per width (its own initialisation
     stream). ``progress(k)`` is called after each of the ``seeds x len(widths)`` units."""
     root = root_sequence(seed)
-    scope, tick = _scope(cache), _ticker(progress)
+    scope, tick = scope_or_nothing(cache), _ticker(progress)
     out = np.empty((seeds, len(widths)))
     for s in range(seeds):
         seq = child(root, s)
@@ -177,7 +173,7 @@ def measure_curve(
     """Held-out losses, shape ``(seeds, len(T))`` (module docstring); ``progress(k)`` is
     called after each of the ``seeds x len(T)`` units."""
     root = root_sequence(seed)
-    scope, tick = _scope(cache), _ticker(progress)
+    scope, tick = scope_or_nothing(cache), _ticker(progress)
     out = np.empty((seeds, len(T)))
     for s in range(seeds):
         seq = child(root, s)

@@ -141,6 +141,7 @@ def covariances(
     parts = min(PARTIAL_SUMS, len(starts))
     workers = min(parts, draw_threads()) if backend.name == "numpy" else 1
     sums = [(backend.zeros((N, N)), backend.zeros((N, N))) for _ in range(parts)]
+    lock = threading.Lock()  # around ``advance``, called from the summing threads
 
     def accumulate_part(part: int) -> None:
         C, D = sums[part]
@@ -159,7 +160,6 @@ def covariances(
                 with lock:
                     advance(stop - start)
 
-    lock = threading.Lock()
     if workers > 1:
         blas_threads = max(1, (os.cpu_count() or 1) // workers)
         with threadpool_limits(blas_threads, user_api="blas"), ThreadPoolExecutor(workers) as pool:
